@@ -1,0 +1,21 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ALL_ROUTES } from '@paygate/contracts';
+import { createForwarder } from '@paygate/http';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyRepository } from './auth/api-key.repository';
+import { DEMO_KEY, DemoKeySeeder } from './auth/demo-key';
+
+/** Every public operation of the route table, behind the API-key guard. */
+export const GatewayForwarder = createForwarder('GatewayForwarder', ALL_ROUTES, { guard: ApiKeyGuard, security: ['bearer', 'api-key'] });
+
+/** The gateway feature: the public door (API keys, forwarding). The monolith imports this module. */
+@Module({})
+export class GatewayModule {
+  static register(options: { demoApiKey?: string }): DynamicModule {
+    return {
+      module: GatewayModule,
+      controllers: [GatewayForwarder],
+      providers: [ApiKeyRepository, ApiKeyGuard, DemoKeySeeder, { provide: DEMO_KEY, useValue: options.demoApiKey }],
+    };
+  }
+}

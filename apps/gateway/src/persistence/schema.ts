@@ -1,0 +1,31 @@
+import { sql } from 'drizzle-orm';
+import { char, index, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+
+export const authSchema = pgSchema('auth');
+
+export const merchants = authSchema.table('merchants', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+});
+
+/**
+ * API keys: `pk_<prefix>_<secret>`. Only the SHA-256 of the whole key is kept; the prefix is the
+ * lookup index (a slow password hash on every request would cap the gateway's throughput).
+ */
+export const apiKeys = authSchema.table(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull().unique(),
+    secretSha256: char('secret_sha256', { length: 64 }).notNull(),
+    scopes: text('scopes').array().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('api_keys_merchant_idx').on(t.merchantId)],
+);

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+
+/**
+ * The risk feature module (the monolith imports it). Its message handlers arrive with the
+ * seed-flow issue; the process, port, schema, health and metrics are already real.
+ */
+@Module({})
+export class RiskModule {}

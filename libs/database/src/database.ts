@@ -1,0 +1,107 @@
+import { Logger } from '@nestjs/common';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { mkdirSync } from 'node:fs';
+import { Pool } from 'pg';
+
+/** The query API repositories use: identical on PostgreSQL and PGlite. */
+export type Db = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
+
+export interface DatabaseSettings {
+  /** `postgres://…`: a real PostgreSQL. Without it, an embedded PGlite is used. */
+  url?: string;
+  /** PGlite data directory, or `memory://` for an in-memory database (tests). */
+  pgliteDir: string;
+  poolSize: number;
+}
+
+export interface DatabaseHandle {
+  readonly kind: 'postgres' | 'pglite';
+  readonly db: Db;
+  ping(): Promise<void>;
+  /** Applies this service's migrations into its own schema and migrations table. */
+  migrate(schema: string, migrationsFolder: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const log = new Logger('Database');
+
+/**
+ * PGlite is one connection per process: the monolith's five services share one instance per data
+ * directory (reference counted), each in its own schema.
+ */
+const pgliteInstances = new Map<string, { lite: PGlite; db: Db; refs: number; closing?: Promise<void> }>();
+
+function openPglite(dir: string): DatabaseHandle {
+  let entry = pgliteInstances.get(dir);
+  if (!entry) {
+    if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
+    const lite = new PGlite(dir);
+    entry = { lite, db: drizzlePglite(lite) as unknown as Db, refs: 0 };
+    pgliteInstances.set(dir, entry);
+  }
+  entry.refs += 1;
+  const e = entry;
+  let closed = false;
+  return {
+    kind: 'pglite',
+    db: e.db,
+    async ping() {
+      await e.lite.query('select 1');
+    },
+    async migrate(schema, migrationsFolder) {
+      await migratePglite(e.db as never, { migrationsFolder, migrationsSchema: schema, migrationsTable: '__migrations' });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      e.refs -= 1;
+      if (e.refs === 0) {
+        pgliteInstances.delete(dir);
+        await e.lite.close();
+      }
+    },
+  };
+}
+
+function openPostgres(url: string, poolSize: number): DatabaseHandle {
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  pool.on('error', (err) => log.warn(`idle PostgreSQL client error: ${err.message}`));
+  const db = drizzlePg(pool) as unknown as Db;
+  return {
+    kind: 'postgres',
+    db,
+    async ping() {
+      await pool.query('select 1');
+    },
+    async migrate(schema, migrationsFolder) {
+      // Replicas starting together: one migrates, the others wait for it, then find nothing to do.
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock(hashtext($1))', [`paygate.migrate.${schema}`]);
+        await migratePg(drizzlePg(client), { migrationsFolder, migrationsSchema: schema, migrationsTable: '__migrations' });
+      } finally {
+        await client.query('select pg_advisory_unlock(hashtext($1))', [`paygate.migrate.${schema}`]).catch(() => undefined);
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+export function openDatabase(settings: DatabaseSettings): DatabaseHandle {
+  return settings.url ? openPostgres(settings.url, settings.poolSize) : openPglite(settings.pgliteDir);
+}
+
+/** Rows of a raw `sql` query, on either driver. */
+export async function queryRows<T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> {
+  const res = (await db.execute(query)) as unknown as { rows: T[] };
+  return res.rows;
+}

@@ -1,0 +1,186 @@
+import fc from 'fast-check';
+import { assertSafeMinor, formatAmount, MAX_AMOUNT_LENGTH, MAX_MINOR, parseAmount, type ParseAmountOptions } from './amount';
+import { ISO_4217 } from './iso4217.data';
+import type { MoneyErrorCode } from './money-error';
+import { expectMoneyError } from '../test/money-test-helpers';
+
+const ANY = { allowZero: true, allowNegative: true } as const;
+
+/** A rejection table row (an object, so jest does not mistake a 4th argument for `done`). */
+function rejection(input: string, currency: string, code: MoneyErrorCode, opts?: ParseAmountOptions) {
+  return { input, currency, code, opts };
+}
+
+describe('parseAmount', () => {
+  it.each<[string, string, bigint]>([
+    ['123', 'USD', 12300n],
+    ['123.4', 'USD', 12340n],
+    ['123.45', 'USD', 12345n],
+    ['0.5', 'USD', 50n],
+    ['0.01', 'USD', 1n],
+    ['10', 'USD', 1000n],
+    ['100', 'JPY', 100n],
+    ['1.234', 'KWD', 1234n],
+    ['1.2', 'KWD', 1200n],
+    ['0.0001', 'CLF', 1n],
+    ['90071992547409.91', 'USD', MAX_MINOR],
+    ['9007199254740991', 'JPY', MAX_MINOR],
+    ['900719925474.0991', 'CLF', MAX_MINOR],
+  ])('parses %j %s as %p', (input, currency, expected) => {
+    expect(parseAmount(input, currency)).toBe(expected);
+  });
+
+  it('accepts negatives and zero only when allowed', () => {
+    expect(parseAmount('-1.00', 'USD', { allowNegative: true })).toBe(-100n);
+    expect(parseAmount('-0.05', 'USD', { allowNegative: true })).toBe(-5n);
+    expect(parseAmount('-90071992547409.91', 'USD', ANY)).toBe(-MAX_MINOR);
+    expect(parseAmount('-9007199254740991', 'JPY', ANY)).toBe(-MAX_MINOR);
+    expect(parseAmount('0', 'USD', { allowZero: true })).toBe(0n);
+    expect(parseAmount('0.00', 'USD', { allowZero: true })).toBe(0n);
+    // "-0" is zero, not a negative amount: governed by allowZero only.
+    expect(parseAmount('-0.00', 'USD', { allowZero: true })).toBe(0n);
+  });
+
+  it.each([
+    rejection('', 'USD', 'AMOUNT_EMPTY'),
+    rejection('NaN', 'USD', 'AMOUNT_NOT_FINITE'),
+    rejection('Infinity', 'USD', 'AMOUNT_NOT_FINITE'),
+    rejection('-Infinity', 'USD', 'AMOUNT_NOT_FINITE', ANY),
+    rejection('1e2', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
+    rejection('1E-2', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
+    rejection('1.5e3', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
+    rejection('abc', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('1.2.3', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('.5', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('5.', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('+5', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('0x10', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('1_000', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('1,000', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('1,5', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection(' 1', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('1 ', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('1\n', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('-', 'USD', 'AMOUNT_NOT_NUMERIC', ANY),
+    rejection('--1', 'USD', 'AMOUNT_NOT_NUMERIC', ANY),
+    rejection('01', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('00.5', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('١٢٣', 'USD', 'AMOUNT_NOT_NUMERIC'), // Arabic-Indic digits
+    rejection('１２', 'USD', 'AMOUNT_NOT_NUMERIC'), // full-width digits
+    rejection('1.000', 'USD', 'AMOUNT_TOO_PRECISE'),
+    rejection('1.234', 'USD', 'AMOUNT_TOO_PRECISE'),
+    rejection('1.0', 'JPY', 'AMOUNT_TOO_PRECISE'),
+    rejection('1.2345', 'KWD', 'AMOUNT_TOO_PRECISE'),
+    rejection('1.00001', 'CLF', 'AMOUNT_TOO_PRECISE'),
+    rejection('0', 'USD', 'AMOUNT_NOT_POSITIVE'),
+    rejection('0.00', 'USD', 'AMOUNT_NOT_POSITIVE'),
+    rejection('-0', 'USD', 'AMOUNT_NOT_POSITIVE', { allowNegative: true }),
+    rejection('-1.00', 'USD', 'AMOUNT_NEGATIVE'),
+    rejection('-1.00', 'USD', 'AMOUNT_NEGATIVE', { allowZero: true }),
+    rejection('90071992547409.92', 'USD', 'AMOUNT_OUT_OF_RANGE'),
+    rejection('-90071992547409.92', 'USD', 'AMOUNT_OUT_OF_RANGE', ANY),
+    rejection('9007199254740992', 'JPY', 'AMOUNT_OUT_OF_RANGE'),
+    rejection('-9007199254740992', 'JPY', 'AMOUNT_OUT_OF_RANGE', ANY),
+    rejection('900719925474.0992', 'CLF', 'AMOUNT_OUT_OF_RANGE'),
+    rejection('1'.repeat(MAX_AMOUNT_LENGTH + 1), 'USD', 'AMOUNT_OUT_OF_RANGE'),
+    rejection('1.00', 'usd', 'UNKNOWN_CURRENCY'),
+    rejection('1.00', 'XAU', 'UNKNOWN_CURRENCY'),
+  ])('rejects $input $currency with $code', ({ input, currency, code, opts }) => {
+    expectMoneyError(() => parseAmount(input, currency, opts), code);
+  });
+
+  it('rejects over-long input before parsing it', () => {
+    expectMoneyError(() => parseAmount('1'.repeat(MAX_AMOUNT_LENGTH), 'USD'), 'AMOUNT_OUT_OF_RANGE'); // parsed, too large
+    expectMoneyError(() => parseAmount(' '.repeat(1_000_000), 'USD'), 'AMOUNT_OUT_OF_RANGE'); // length cap
+    expect(expectMoneyError(() => parseAmount('9'.repeat(1_000_000), 'USD'), 'AMOUNT_OUT_OF_RANGE').message).toBe(
+      'amount is too long (1000000 characters, at most 40)',
+    );
+  });
+
+  it('rejects non-string input at runtime', () => {
+    expectMoneyError(() => parseAmount(12.5 as unknown as string, 'USD'), 'AMOUNT_NOT_NUMERIC');
+  });
+
+  it('explains rejections clearly', () => {
+    expect(expectMoneyError(() => parseAmount('1.234', 'USD'), 'AMOUNT_TOO_PRECISE').message).toBe(
+      'amount "1.234" has 3 decimals but USD allows at most 2',
+    );
+    expect(expectMoneyError(() => parseAmount('1.0', 'JPY'), 'AMOUNT_TOO_PRECISE').message).toBe(
+      'amount "1.0" has 1 decimal but JPY does not allow decimals',
+    );
+    expect(expectMoneyError(() => parseAmount('1e2', 'USD'), 'AMOUNT_EXPONENT_NOTATION').message).toBe(
+      'amount "1e2" uses exponent notation; write it as a plain decimal such as "12.34"',
+    );
+    expect(expectMoneyError(() => parseAmount('90071992547409.92', 'USD'), 'AMOUNT_OUT_OF_RANGE').message).toBe(
+      'amount "90071992547409.92" is out of range; USD amounts must be at most 90071992547409.91 in absolute value',
+    );
+    expect(expectMoneyError(() => parseAmount('-5', 'USD'), 'AMOUNT_NEGATIVE').message).toBe('amount "-5" must not be negative');
+    expect(expectMoneyError(() => parseAmount('0', 'USD'), 'AMOUNT_NOT_POSITIVE').message).toBe('amount "0" must be greater than zero');
+  });
+
+  it('escapes hostile input in messages', () => {
+    const message = expectMoneyError(() => parseAmount('1"\n2', 'USD'), 'AMOUNT_NOT_NUMERIC').message;
+    expect(message).toContain('"1\\"\\n2"');
+    expect(message).not.toContain('\n');
+  });
+});
+
+describe('formatAmount', () => {
+  it.each<[bigint, string, string]>([
+    [12345n, 'USD', '123.45'],
+    [5n, 'USD', '0.05'],
+    [-5n, 'USD', '-0.05'],
+    [50n, 'USD', '0.50'],
+    [0n, 'USD', '0.00'],
+    [-12345n, 'USD', '-123.45'],
+    [100n, 'JPY', '100'],
+    [0n, 'JPY', '0'],
+    [-7n, 'JPY', '-7'],
+    [1n, 'CLF', '0.0001'],
+    [12345n, 'CLF', '1.2345'],
+    [1234n, 'KWD', '1.234'],
+    [MAX_MINOR, 'USD', '90071992547409.91'],
+    [-MAX_MINOR, 'USD', '-90071992547409.91'],
+    [MAX_MINOR, 'JPY', '9007199254740991'],
+  ])('formats %p %s as %j', (minor, currency, expected) => {
+    expect(formatAmount(minor, currency)).toBe(expected);
+  });
+
+  it('rejects values outside ±MAX_MINOR and unknown currencies', () => {
+    expectMoneyError(() => formatAmount(MAX_MINOR + 1n, 'USD'), 'AMOUNT_OUT_OF_RANGE');
+    expectMoneyError(() => formatAmount(-MAX_MINOR - 1n, 'JPY'), 'AMOUNT_OUT_OF_RANGE');
+    expectMoneyError(() => formatAmount(1n, 'XXX'), 'UNKNOWN_CURRENCY');
+  });
+
+  it('rejects non-bigint input with a TypeError', () => {
+    expect(() => formatAmount(1 as unknown as bigint, 'USD')).toThrow(TypeError);
+    expect(() => assertSafeMinor('1' as unknown as bigint)).toThrow(TypeError);
+  });
+});
+
+describe('parse/format round trip (property)', () => {
+  const minor = fc.bigInt({ min: -MAX_MINOR, max: MAX_MINOR });
+  const currency = fc.constantFrom(...ISO_4217.map((c) => c.code));
+
+  it('parseAmount(formatAmount(x, c), c) === x for every currency and safe bigint', () => {
+    fc.assert(
+      fc.property(minor, currency, (x, c) => parseAmount(formatAmount(x, c), c, ANY) === x),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('formatAmount(parseAmount(s, c), c) === s for canonical strings', () => {
+    fc.assert(
+      fc.property(minor, currency, (x, c) => {
+        const s = formatAmount(x, c);
+        return formatAmount(parseAmount(s, c, ANY), c) === s;
+      }),
+    );
+  });
+
+  it.each(ISO_4217.map((c) => [c.code]))('round-trips the edge values of %s', (c) => {
+    for (const x of [0n, 1n, -1n, 9n, 10n, 99n, 100n, 101n, MAX_MINOR, -MAX_MINOR, MAX_MINOR - 1n]) {
+      expect(parseAmount(formatAmount(x, c), c, ANY)).toBe(x);
+    }
+  });
+});

@@ -1,0 +1,81 @@
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { join } from 'node:path';
+import type { DatabaseSettings } from '@paygate/database';
+import type { TransportSettings } from '@paygate/transport';
+import { DEFAULT_PORTS, ServiceName } from '@paygate/contracts';
+
+/** Demo key of the zero-setup monolith (never in production: see README "API keys"). */
+export const DEFAULT_DEMO_API_KEY = 'pk_demokey1_paygate_local_demo_only_0123456789';
+
+/** The environment, validated at boot: a bad value stops the process with a clear message. */
+export class EnvSchema {
+  @IsOptional() @IsIn(['development', 'test', 'production']) NODE_ENV?: string;
+  @IsOptional() @IsIn(['nats', 'in-process']) TRANSPORT?: 'nats' | 'in-process';
+  @IsOptional() @Matches(/^(nats|tls|wss?):\/\/\S+$/) NATS_URL?: string;
+  @IsOptional() @IsString() NATS_USER?: string;
+  @IsOptional() @IsString() NATS_PASS?: string;
+  @IsOptional() @IsString() NATS_TOKEN?: string;
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/) DATABASE_URL?: string;
+  @IsOptional() @IsString() DATA_DIR?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(200) DB_POOL_SIZE?: number;
+  @IsOptional() @IsString() SERVICE_HOST?: string;
+  @IsOptional() @IsString() GATEWAY_HOST?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(65535) GATEWAY_PORT?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(65535) PAYMENTS_PORT?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(65535) FX_PORT?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(65535) WALLET_PORT?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(65535) RISK_PORT?: number;
+  @IsOptional() @IsInt() @Min(50) @Max(120000) REQUEST_BUDGET_MS?: number;
+  @IsOptional() @IsInt() @Min(50) @Max(120000) RPC_MAX_CALL_MS?: number;
+  @IsOptional() @Matches(/^pk_[A-Za-z0-9_]{16,200}$/) DEMO_API_KEY?: string;
+  @IsOptional() @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL?: string;
+}
+
+export interface RuntimeConfig {
+  env: 'development' | 'test' | 'production';
+  transport: TransportSettings;
+  database: Omit<DatabaseSettings, 'pgliteDir'> & { dataDir: string };
+  ports: Record<ServiceName, number>;
+  serviceHost: string;
+  gatewayHost: string;
+  requestBudgetMs: number;
+  demoApiKey?: string;
+  logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+}
+
+export function loadRuntimeConfig(raw: NodeJS.ProcessEnv = process.env, overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
+  const env = plainToInstance(EnvSchema, { ...raw }, { enableImplicitConversion: true });
+  const errors = validateSync(env, { whitelist: false, skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const nodeEnv = (env.NODE_ENV ?? 'development') as RuntimeConfig['env'];
+  const config: RuntimeConfig = {
+    env: nodeEnv,
+    transport: {
+      mode: env.TRANSPORT ?? 'nats',
+      natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+      natsUser: env.NATS_USER,
+      natsPass: env.NATS_PASS,
+      natsToken: env.NATS_TOKEN,
+      maxCallMs: env.RPC_MAX_CALL_MS ?? 10_000,
+      defaultBudgetMs: env.REQUEST_BUDGET_MS ?? 10_000,
+    },
+    database: { url: env.DATABASE_URL, dataDir: env.DATA_DIR ?? join(process.cwd(), 'data'), poolSize: env.DB_POOL_SIZE ?? 10 },
+    ports: {
+      gateway: env.GATEWAY_PORT ?? DEFAULT_PORTS.gateway,
+      payments: env.PAYMENTS_PORT ?? DEFAULT_PORTS.payments,
+      fx: env.FX_PORT ?? DEFAULT_PORTS.fx,
+      wallet: env.WALLET_PORT ?? DEFAULT_PORTS.wallet,
+      risk: env.RISK_PORT ?? DEFAULT_PORTS.risk,
+    },
+    serviceHost: env.SERVICE_HOST ?? '127.0.0.1',
+    gatewayHost: env.GATEWAY_HOST ?? '0.0.0.0',
+    requestBudgetMs: env.REQUEST_BUDGET_MS ?? 10_000,
+    demoApiKey: nodeEnv === 'production' ? env.DEMO_API_KEY : (env.DEMO_API_KEY ?? DEFAULT_DEMO_API_KEY),
+    logLevel: (env.LOG_LEVEL ?? 'warn') as RuntimeConfig['logLevel'],
+  };
+  return { ...config, ...overrides };
+}

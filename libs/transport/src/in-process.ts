@@ -1,0 +1,168 @@
+import { Logger } from '@nestjs/common';
+import {
+  BaseRpcContext,
+  ClientProxy,
+  CustomTransportStrategy,
+  NatsRecord,
+  ReadPacket,
+  Server,
+  WritePacket,
+} from '@nestjs/microservices';
+import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception';
+
+export type PlainHeaders = Record<string, string>;
+
+/** Header access with the same shape as NATS `MsgHdrs.get` (missing → empty string). */
+export class InProcessHeaders {
+  constructor(private readonly values: PlainHeaders) {}
+  get(name: string): string {
+    return this.values[name.toLowerCase()] ?? '';
+  }
+  toJSON(): PlainHeaders {
+    return { ...this.values };
+  }
+}
+
+export class InProcessContext extends BaseRpcContext<[string, InProcessHeaders]> {
+  getSubject(): string {
+    return this.args[0];
+  }
+  getHeaders(): InProcessHeaders {
+    return this.args[1];
+  }
+}
+
+/** Payloads cross the bus as JSON, like the wire: a bigint or a Date fails or flattens here too. */
+function wire<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/**
+ * The process-wide bus of the monolith: each service's `InProcessServer` registers its patterns,
+ * clients look them up. One bus per process; services started and stopped independently.
+ */
+export class InProcessBus {
+  private static readonly instance = new InProcessBus();
+  static shared(): InProcessBus {
+    return InProcessBus.instance;
+  }
+
+  private readonly routes = new Map<string, InProcessServer>();
+
+  register(pattern: string, server: InProcessServer): void {
+    const existing = this.routes.get(pattern);
+    if (existing && existing !== server) throw new Error(`In-process pattern "${pattern}" is already served`);
+    this.routes.set(pattern, server);
+  }
+
+  unregister(server: InProcessServer): void {
+    for (const [pattern, s] of this.routes) if (s === server) this.routes.delete(pattern);
+  }
+
+  /** Request-reply; with no server for the pattern, answers like NATS "no responders". */
+  request(pattern: string, data: unknown, headers: PlainHeaders, reply: (packet: WritePacket) => void): void {
+    const server = this.routes.get(pattern);
+    // Always asynchronous, as a network hop would be.
+    setImmediate(() => {
+      if (!server) return reply({ err: new EmptyResponseException(pattern), isDisposed: true });
+      server.handleRequest(pattern, data, headers, reply).catch((err: unknown) => reply({ err, isDisposed: true }));
+    });
+  }
+
+  async emit(pattern: string, data: unknown, headers: PlainHeaders): Promise<void> {
+    await this.routes.get(pattern)?.handleIncomingEvent(pattern, data, headers);
+  }
+}
+
+/** Runs the same `@MessagePattern` handlers, pipes, interceptors and filters as the NATS server. */
+export class InProcessServer extends Server implements CustomTransportStrategy {
+  private readonly log = new Logger(InProcessServer.name);
+
+  constructor(private readonly bus: InProcessBus = InProcessBus.shared()) {
+    super();
+  }
+
+  listen(callback: () => void): void {
+    for (const pattern of this.getHandlers().keys()) this.bus.register(pattern, this);
+    callback();
+  }
+
+  close(): void {
+    this.bus.unregister(this);
+  }
+
+  on(): never {
+    throw new Error('InProcessServer emits no driver events');
+  }
+
+  unwrap<T>(): T {
+    return this.bus as unknown as T;
+  }
+
+  async handleRequest(pattern: string, data: unknown, headers: PlainHeaders, reply: (p: WritePacket) => void): Promise<void> {
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler) return reply({ err: new EmptyResponseException(pattern), isDisposed: true });
+    const ctx = new InProcessContext([pattern, new InProcessHeaders(headers)]);
+    const result$ = this.transformToObservable(await handler(data, ctx));
+    this.send(result$, (packet) => reply({ ...packet, response: wire(packet.response), err: wire(packet.err) }));
+  }
+
+  async handleIncomingEvent(pattern: string, data: unknown, headers: PlainHeaders): Promise<void> {
+    const ctx = new InProcessContext([pattern, new InProcessHeaders(headers)]);
+    try {
+      await this.handleEvent(pattern, { pattern, data }, ctx);
+    } catch (err) {
+      this.log.error(`event handler for ${pattern} failed: ${String(err)}`);
+    }
+  }
+}
+
+interface HeaderBag {
+  keys(): string[];
+  get(k: string): string;
+}
+
+/** Accepts the same `NatsRecord` the NATS client takes, so callers never branch on the mode. */
+function unwrapRecord(data: unknown): { payload: unknown; headers: PlainHeaders } {
+  if (data instanceof NatsRecord) {
+    const headers: PlainHeaders = {};
+    const bag = data.headers as HeaderBag | undefined;
+    for (const k of bag?.keys() ?? []) headers[k.toLowerCase()] = bag!.get(k);
+    return { payload: data.data, headers };
+  }
+  return { payload: data, headers: {} };
+}
+
+export class InProcessClient extends ClientProxy {
+  constructor(private readonly bus: InProcessBus = InProcessBus.shared()) {
+    super();
+  }
+
+  async connect(): Promise<void> {}
+  close(): void {}
+
+  unwrap<T>(): T {
+    return this.bus as unknown as T;
+  }
+
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    let live = true;
+    try {
+      const { payload, headers } = unwrapRecord(packet.data);
+      this.bus.request(this.normalizePattern(packet.pattern), wire(payload), headers, (p) => {
+        if (live) callback(p);
+      });
+    } catch (err) {
+      callback({ err, isDisposed: true });
+    }
+    return () => {
+      live = false;
+    };
+  }
+
+  protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
+    const { payload, headers } = unwrapRecord(packet.data);
+    await this.bus.emit(this.normalizePattern(packet.pattern), wire(payload), headers);
+    return undefined as T;
+  }
+}

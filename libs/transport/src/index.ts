@@ -1,0 +1,6 @@
+export * from './request-context';
+export * from './in-process';
+export * from './rpc-client';
+export * from './errors';
+export * from './rpc-enhancers';
+export * from './transport.module';

@@ -1,0 +1,82 @@
+import { ClientProxy, NatsRecordBuilder } from '@nestjs/microservices';
+import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception';
+import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
+import { headers as natsHeaders } from 'nats';
+import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
+import {
+  DEMO_MERCHANT_ID,
+  DomainError,
+  Envelope,
+  RequestOf,
+  ResponseOf,
+  RouteDef,
+  envelopeToHeaders,
+} from '@paygate/contracts';
+import { RequestContext } from './request-context';
+import { randomUUID } from 'node:crypto';
+
+export interface RpcClientOptions {
+  /** Upper bound for one call when the caller's deadline is further away (ms). */
+  maxCallMs: number;
+  /** Budget of a call made outside any request (e.g. a background job) (ms). */
+  defaultBudgetMs: number;
+}
+
+/**
+ * The typed, deadline-enforcing RPC client. Nest's NATS client has no timeout of its own and
+ * would wait forever; here every call stops at the envelope's deadline, an absent service fails
+ * fast (NATS "no responders" / the in-process bus's equivalent) and errors come back as
+ * `DomainError`s with the code the remote service raised.
+ */
+export class RpcClient {
+  constructor(
+    private readonly proxy: ClientProxy,
+    private readonly options: RpcClientOptions,
+  ) {}
+
+  async call<R extends RouteDef>(route: R, payload: RequestOf<R>, envelope?: Envelope): Promise<ResponseOf<R>> {
+    return this.send<ResponseOf<R>>(route.pattern, payload, envelope);
+  }
+
+  async send<T>(pattern: string, payload: unknown, envelope?: Envelope): Promise<T> {
+    const env = envelope ?? RequestContext.current() ?? this.backgroundEnvelope();
+    const remaining = Math.min(env.deadline - Date.now(), this.options.maxCallMs);
+    if (remaining <= 0) throw new DomainError('DEADLINE_EXCEEDED', `Deadline passed before calling ${pattern}`);
+
+    const hdrs = natsHeaders();
+    for (const [k, v] of Object.entries(envelopeToHeaders(env))) hdrs.set(k, v);
+    const record = new NatsRecordBuilder(payload).setHeaders(hdrs).build();
+    try {
+      return await firstValueFrom(this.proxy.send<T>(pattern, record).pipe(timeout(remaining)));
+    } catch (err) {
+      throw toCallError(pattern, err, remaining);
+    }
+  }
+
+  private backgroundEnvelope(): Envelope {
+    return {
+      requestId: `bg_${randomUUID()}`,
+      deadline: Date.now() + this.options.defaultBudgetMs,
+      merchantId: DEMO_MERCHANT_ID,
+    };
+  }
+}
+
+function serviceOf(pattern: string): string {
+  return pattern.split('.')[0] ?? pattern;
+}
+
+export function toCallError(pattern: string, err: unknown, budgetMs: number): DomainError {
+  if (err instanceof DomainError) return err;
+  if (err instanceof TimeoutError) {
+    return new DomainError('DEADLINE_EXCEEDED', `${serviceOf(pattern)} did not answer ${pattern} within ${budgetMs} ms`);
+  }
+  if (err instanceof EmptyResponseException || err === NO_MESSAGE_HANDLER) {
+    return new DomainError('SERVICE_UNAVAILABLE', `${serviceOf(pattern)} service is unavailable (no responder for ${pattern})`);
+  }
+  if (err instanceof Error) {
+    // Connection-level failures of the NATS client (refused, closed, disconnected, …).
+    return new DomainError('SERVICE_UNAVAILABLE', `${serviceOf(pattern)} service is unreachable: ${err.message}`);
+  }
+  return DomainError.fromWire(err);
+}

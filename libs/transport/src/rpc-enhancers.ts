@@ -1,0 +1,79 @@
+import {
+  ArgumentsHost,
+  CallHandler,
+  Catch,
+  ExceptionFilter,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
+import { Observable, throwError } from 'rxjs';
+import { DomainError, ErrorDetail, envelopeFromHeaders } from '@paygate/contracts';
+import { RequestContext } from './request-context';
+import { toDomainError } from './errors';
+
+/** Flattens class-validator's tree into `details`; a `CODE: message` lifts CODE into `reason`. */
+export function validationDetails(errors: ValidationError[], parent = ''): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  for (const e of errors) {
+    const field = parent ? `${parent}.${e.property}` : e.property;
+    for (const [constraint, message] of Object.entries(e.constraints ?? {})) {
+      const m = /^([A-Z][A-Z_]+): (.*)$/.exec(message);
+      out.push(m ? { field, reason: m[1], message: m[2] } : { field, reason: constraint, message });
+    }
+    out.push(...validationDetails(e.children ?? [], field));
+  }
+  return out;
+}
+
+/** Payload validation for every message handler: unknown fields rejected, one error envelope. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    transform: true,
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => {
+      const details = validationDetails(errors);
+      const summary = details.map((d) => d.message).join('; ');
+      return new DomainError('VALIDATION_ERROR', summary || 'Invalid request', details);
+    },
+  });
+}
+
+interface HeaderSource {
+  getHeaders?: () => { get(name: string): string } | undefined;
+}
+
+/**
+ * Sets the request context from the message envelope for the handler's whole execution and
+ * refuses work whose deadline has already passed (the caller has given up on it).
+ */
+@Injectable()
+export class RpcContextInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'rpc') return next.handle();
+    const headers = (context.switchToRpc().getContext() as HeaderSource).getHeaders?.();
+    const envelope = envelopeFromHeaders((k) => headers?.get(k) || undefined);
+    if (!envelope) return throwError(() => new DomainError('VALIDATION_ERROR', 'Message without an envelope'));
+    if (envelope.deadline <= Date.now()) {
+      return throwError(() => new DomainError('DEADLINE_EXCEEDED', 'Deadline passed before the work started'));
+    }
+    return new Observable((subscriber) =>
+      RequestContext.run(envelope, () => next.handle().subscribe(subscriber)),
+    );
+  }
+}
+
+/** RPC side of the one error model: the wire carries `{code, message, details}` unchanged. */
+@Catch()
+export class RpcErrorFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
+    if (host.getType() !== 'rpc') throw exception;
+    const body = toDomainError(exception).toBody();
+    return throwError(() => body);
+  }
+}
