@@ -29,6 +29,7 @@ export interface StartOptions {
 export async function startService(def: ServiceDefinition, rt: RuntimeConfig, opts: StartOptions): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ServiceRootModule.forRoot(def, rt, opts.pgliteName), {
     bodyParser: false,
+    abortOnError: false,
     logger: logLevels(rt.logLevel),
   });
   app.disable('x-powered-by');

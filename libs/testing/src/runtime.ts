@@ -1,0 +1,21 @@
+import { RuntimeConfig, loadRuntimeConfig } from '@paygate/platform';
+import { freePort } from './nats-server';
+
+/** A runtime config for tests: free ports, quiet logs, in-memory PGlite unless a URL is given. */
+export async function testRuntime(overrides: { databaseUrl?: string; natsUrl?: string; mode: 'nats' | 'in-process' }): Promise<RuntimeConfig> {
+  const base = loadRuntimeConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error' });
+  const ports = {
+    gateway: await freePort(),
+    payments: await freePort(),
+    fx: await freePort(),
+    wallet: await freePort(),
+    risk: await freePort(),
+  };
+  return {
+    ...base,
+    ports,
+    gatewayHost: '127.0.0.1',
+    transport: { ...base.transport, mode: overrides.mode, natsUrl: overrides.natsUrl ?? base.transport.natsUrl },
+    database: { ...base.database, url: overrides.databaseUrl, dataDir: 'memory://' },
+  };
+}

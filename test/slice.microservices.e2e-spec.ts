@@ -1,0 +1,4 @@
+import { microservicesEnvironment } from './support/environments';
+import { sliceSuite } from './support/slice-suite';
+
+sliceSuite('skeleton slice: microservices (NATS, PostgreSQL)', microservicesEnvironment);
