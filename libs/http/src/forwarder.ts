@@ -131,7 +131,8 @@ export function createForwarder(name: string, routes: readonly RouteDef[], optio
       ...params.map((p) => ApiParam({ name: p, type: String, ...(props.find(([n]) => n === p)?.[1] ?? {}) })),
     ];
     if (route.method === 'GET' || route.method === 'DELETE') {
-      for (const [prop, opts] of props) {
+      // Applied in reverse below: listed here back to front so the document keeps the class's order.
+      for (const [prop, opts] of [...props].reverse()) {
         if (params.includes(prop)) continue;
         decorators.push(ApiQuery({ ...opts, name: prop, required: opts.required !== false } as never));
       }
@@ -141,7 +142,7 @@ export function createForwarder(name: string, routes: readonly RouteDef[], optio
     }
     if (options.guard) decorators.push(UseGuards(options.guard));
     for (const s of options.security ?? []) decorators.push(ApiSecurity(s));
-    for (const d of decorators.reverse()) d(proto, key, descriptor);
+    for (const d of [...decorators].reverse()) d(proto, key, descriptor);
     Object.defineProperty(proto, key, descriptor);
   }
   ApiExtraModels(ErrorEnvelopeDto)(Forwarder);

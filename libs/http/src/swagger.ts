@@ -15,7 +15,7 @@ export function buildOpenApi(app: INestApplication, o: DocsOptions): OpenAPIObje
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key as a bearer token' }, 'bearer')
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key');
   }
-  return SwaggerModule.createDocument(app, builder.build());
+  return SwaggerModule.createDocument(app, builder.build(), { autoTagControllers: false });
 }
 
 /** Swagger UI at /docs, the OpenAPI document at /docs-json. */
