@@ -27,6 +27,28 @@ async function urlsOf(apps: Record<ServiceName, INestApplication>): Promise<Reco
   return out;
 }
 
+async function environment(
+  mode: TestEnvironment['mode'],
+  rt: RuntimeConfig,
+  apps: Record<ServiceName, INestApplication>,
+  afterClose: () => Promise<void>,
+): Promise<TestEnvironment> {
+  const s = stopper(apps);
+  return {
+    mode,
+    rt,
+    urls: await urlsOf(apps),
+    apps,
+    demoKey: rt.demoApiKey!,
+    merchantId: DEMO_MERCHANT_ID,
+    stop: s.stop,
+    async close() {
+      await s.closeAll(['gateway', 'payments', 'risk', 'fx', 'wallet']);
+      await afterClose();
+    },
+  };
+}
+
 function stopper(apps: Record<ServiceName, INestApplication>) {
   const stopped = new Set<ServiceName>();
   return {
@@ -50,17 +72,7 @@ export async function monolithEnvironment(): Promise<TestEnvironment> {
   const rt = await testRuntime({ mode: 'in-process' });
   const m = await startMonolith(rt);
   const apps = m.apps as Record<ServiceName, INestApplication>;
-  const s = stopper(apps);
-  return {
-    mode: 'monolith',
-    rt,
-    urls: await urlsOf(apps),
-    apps,
-    demoKey: rt.demoApiKey!,
-    merchantId: DEMO_MERCHANT_ID,
-    stop: s.stop,
-    close: () => s.closeAll(['gateway', 'payments', 'risk', 'fx', 'wallet']),
-  };
+  return environment('monolith', rt, apps, async () => undefined);
 }
 
 /**
@@ -75,19 +87,8 @@ export async function microservicesEnvironment(): Promise<TestEnvironment> {
   const apps = {} as Record<ServiceName, INestApplication>;
   for (const def of defs) apps[def.service] = await startService(def, rt, { rpcServer: true });
   apps.gateway = await startService(gatewayService(rt), rt, gatewayStartOptions);
-  const s = stopper(apps);
-  return {
-    mode: 'microservices',
-    rt,
-    urls: await urlsOf(apps),
-    apps,
-    demoKey: rt.demoApiKey!,
-    merchantId: DEMO_MERCHANT_ID,
-    stop: s.stop,
-    async close() {
-      await s.closeAll(['gateway', 'payments', 'risk', 'fx', 'wallet']);
-      await nats.stop();
-      await db.drop();
-    },
-  };
+  return environment('microservices', rt, apps, async () => {
+    await nats.stop();
+    await db.drop();
+  });
 }
