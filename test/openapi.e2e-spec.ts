@@ -14,14 +14,27 @@ function registeredRoutes(env: TestEnvironment): Set<string> {
   const out = new Set<string>();
   for (const layer of express.router.stack) {
     if (!layer.route || PLUMBING.test(layer.route.path)) continue;
-    for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') out.add(`${method.toUpperCase()} ${openApiPath(layer.route.path)}`);
+    for (const [method, on] of Object.entries(layer.route.methods))
+      if (on && method !== '_all') out.add(`${method.toUpperCase()} ${openApiPath(layer.route.path)}`);
   }
   return out;
 }
 
 describe('OpenAPI document vs the routes the gateway serves', () => {
   let env: TestEnvironment;
-  let doc: { paths: Record<string, Record<string, { operationId: string; responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>; security?: unknown[] }>> };
+  let doc: {
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          operationId: string;
+          responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
+          security?: unknown[];
+        }
+      >
+    >;
+  };
 
   beforeAll(async () => {
     env = await monolithEnvironment();
@@ -40,7 +53,9 @@ describe('OpenAPI document vs the routes the gateway serves', () => {
       const op = doc.paths[openApiPath(r.path)]?.[r.method.toLowerCase()];
       expect(op).toBeDefined();
       expect(op.operationId).toBe(r.operationId);
-      expect(op.responses[String(r.successStatus)].content?.['application/json'].schema.$ref).toBe(`#/components/schemas/${r.response.name}`);
+      expect(op.responses[String(r.successStatus)].content?.['application/json'].schema.$ref).toBe(
+        `#/components/schemas/${r.response.name}`,
+      );
       expect(op.responses['400'].content?.['application/json'].schema.$ref).toBe('#/components/schemas/ErrorEnvelopeDto');
       expect(op.responses['401']).toBeDefined();
       expect(op.security).toEqual(expect.arrayContaining([{ bearer: [] }, { 'api-key': [] }]));

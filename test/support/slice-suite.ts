@@ -49,7 +49,16 @@ export function sliceSuite(name: string, start: () => Promise<TestEnvironment>):
 
     it('GET /rate gives the exact EUR cross rate, on fx and through the gateway', async () => {
       const rate = expectedRate('USD', 'IDR');
-      const want = { base: 'USD', quote: 'IDR', rate, bid: rate, ask: rate, source: 'ecb-reference', stale: false, as_of: ECB_REFERENCE_SNAPSHOT.asOf };
+      const want = {
+        base: 'USD',
+        quote: 'IDR',
+        rate,
+        bid: rate,
+        ask: rate,
+        source: 'ecb-reference',
+        stale: false,
+        as_of: ECB_REFERENCE_SNAPSHOT.asOf,
+      };
       const direct = await request(env.urls.fx).get('/rate').query({ base: 'USD', quote: 'IDR' }).expect(200);
       expect(direct.body).toEqual(want);
       const viaGateway = await request(env.urls.gateway).get('/rate').query({ base: 'USD', quote: 'IDR' }).set(auth()).expect(200);
@@ -69,7 +78,11 @@ export function sliceSuite(name: string, start: () => Promise<TestEnvironment>):
       ];
       for (const c of cases) {
         const rate = expectedRate(c.from, c.to);
-        const res = await request(env.urls.gateway).get('/convert').query({ from: c.from, to: c.to, amount: c.amount }).set(auth()).expect(200);
+        const res = await request(env.urls.gateway)
+          .get('/convert')
+          .query({ from: c.from, to: c.to, amount: c.amount })
+          .set(auth())
+          .expect(200);
         expect(res.body).toEqual({
           from: c.from,
           to: c.to,
@@ -109,7 +122,11 @@ export function sliceSuite(name: string, start: () => Promise<TestEnvironment>):
     });
 
     it('validation failures come back in the same envelope with the precise reason', async () => {
-      const tooPrecise = await request(env.urls.gateway).get('/convert').query({ from: 'USD', to: 'IDR', amount: '1.001' }).set(auth()).expect(400);
+      const tooPrecise = await request(env.urls.gateway)
+        .get('/convert')
+        .query({ from: 'USD', to: 'IDR', amount: '1.001' })
+        .set(auth())
+        .expect(400);
       expect(tooPrecise.body.error.code).toBe('VALIDATION_ERROR');
       expect(tooPrecise.body.error.details).toEqual([expect.objectContaining({ field: 'amount', reason: 'AMOUNT_TOO_PRECISE' })]);
 
@@ -122,7 +139,9 @@ export function sliceSuite(name: string, start: () => Promise<TestEnvironment>):
       expect(unknownCurrency.body.error.details).toEqual([expect.objectContaining({ field: 'quote', reason: 'isCurrencyCode' })]);
       const unknownField = await request(env.urls.fx).get('/rate').query({ base: 'USD', quote: 'IDR', foo: '1' }).expect(400);
       expect(unknownField.body.error.details).toEqual([expect.objectContaining({ field: 'foo', reason: 'whitelistValidation' })]);
-      const badId = await request(env.urls.wallet).get('/balance/' + encodeURIComponent('bad id!')).expect(400);
+      const badId = await request(env.urls.wallet)
+        .get('/balance/' + encodeURIComponent('bad id!'))
+        .expect(400);
       expect(badId.body.error.details[0].field).toBe('account_id');
     });
 
@@ -166,9 +185,13 @@ export function sliceSuite(name: string, start: () => Promise<TestEnvironment>):
       expect(fx).toMatch(/payment_requests_total\{service="fx",method="GET",route="\/rate",status="OK",code="200"\} \d+/);
       expect(fx).toMatch(/payment_requests_total\{service="fx",method="RPC",route="fx.rate.get",status="OK",code="OK"\} \d+/);
       const wallet = (await request(env.urls.wallet).get('/metrics')).text;
-      expect(wallet).toMatch(/payment_requests_total\{service="wallet",method="RPC",route="wallet.balance.get",status="FAILED",code="ACCOUNT_NOT_FOUND"\} \d+/);
+      expect(wallet).toMatch(
+        /payment_requests_total\{service="wallet",method="RPC",route="wallet.balance.get",status="FAILED",code="ACCOUNT_NOT_FOUND"\} \d+/,
+      );
       const gateway = (await request(env.urls.gateway).get('/metrics')).text;
-      expect(gateway).toMatch(/payment_request_duration_seconds_bucket\{le="[^"]+",service="gateway",method="GET",route="\/balance\/:account_id"\}/);
+      expect(gateway).toMatch(
+        /payment_request_duration_seconds_bucket\{le="[^"]+",service="gateway",method="GET",route="\/balance\/:account_id"\}/,
+      );
     });
 
     // Last: it stops a service.

@@ -1,4 +1,9 @@
 import type { ServiceDefinition } from '@paygate/platform';
 import { PaymentsModule } from './payments.module';
 
-export const paymentsService: ServiceDefinition = { service: 'payments', feature: PaymentsModule, schema: 'payments', forwardOwnRoutes: true };
+export const paymentsService: ServiceDefinition = {
+  service: 'payments',
+  feature: PaymentsModule,
+  schema: 'payments',
+  forwardOwnRoutes: true,
+};

@@ -35,7 +35,7 @@ export class ConvertRequest {
   @IsCurrencyCode()
   to!: string;
 
-  @ApiProperty({ example: '100', description: 'Decimal amount in `from`, at most that currency\'s decimals' })
+  @ApiProperty({ example: '100', description: "Decimal amount in `from`, at most that currency's decimals" })
   @IsMoneyAmount({ currencyField: 'from' })
   amount!: string;
 

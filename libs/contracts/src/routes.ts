@@ -59,7 +59,7 @@ export const ROUTES = {
     scope: 'read',
     successStatus: 200,
     summary: 'Convert an amount at the current rate',
-    description: 'converted = amount × rate, rounded half-even once to the target currency\'s minor unit.',
+    description: "converted = amount × rate, rounded half-even once to the target currency's minor unit.",
     errors: ['RATE_UNAVAILABLE', 'RATE_STALE'],
   }),
   walletBalance: route({

@@ -36,7 +36,11 @@ export function losslessJsonBody(req: Request, res: Response, next: NextFunction
     return writeError(res, new DomainError('PAYLOAD_TOO_LARGE', `Request body over ${MAX_BODY_BYTES} bytes`), requestId);
   }
   if (!req.is(['application/json', 'application/*+json'])) {
-    return writeError(res, new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON (Content-Type: application/json)'), requestId);
+    return writeError(
+      res,
+      new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON (Content-Type: application/json)'),
+      requestId,
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -60,7 +64,11 @@ export function losslessJsonBody(req: Request, res: Response, next: NextFunction
       req.body = text.trim() === '' ? undefined : parseLossless(text, exactNumbers);
     } catch (e) {
       const why = e instanceof Error ? e.message : 'unparsable';
-      return writeError(res, new DomainError('VALIDATION_ERROR', `Malformed JSON body: ${why}`, [{ reason: 'MALFORMED_JSON', message: why }]), requestId);
+      return writeError(
+        res,
+        new DomainError('VALIDATION_ERROR', `Malformed JSON body: ${why}`, [{ reason: 'MALFORMED_JSON', message: why }]),
+        requestId,
+      );
     }
     next();
   });

@@ -1,16 +1,4 @@
-import {
-  CanActivate,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Inject,
-  Post,
-  Req,
-  SetMetadata,
-  Type,
-  UseGuards,
-} from '@nestjs/common';
+import { CanActivate, Controller, Delete, Get, HttpCode, Inject, Post, Req, SetMetadata, Type, UseGuards } from '@nestjs/common';
 import {
   ApiBody,
   ApiExtraModels,

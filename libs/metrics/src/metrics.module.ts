@@ -34,9 +34,7 @@ export class MetricsModule {
     return {
       module: MetricsModule,
       global: true,
-      imports: [
-        PrometheusModule.register({ controller: ServiceMetricsController, defaultMetrics: { enabled: false }, path: '/metrics' }),
-      ],
+      imports: [PrometheusModule.register({ controller: ServiceMetricsController, defaultMetrics: { enabled: false }, path: '/metrics' })],
       providers: [
         { provide: METRICS_REGISTRY, useValue: registry },
         { provide: SeedMetrics, useValue: new SeedMetrics(service, registry) },

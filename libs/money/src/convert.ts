@@ -25,13 +25,7 @@ const EXPONENT_FORM = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+$/;
  *   AMOUNT_EXPONENT_NOTATION / AMOUNT_NOT_POSITIVE for a rate that is not a
  *   positive plain decimal string.
  */
-export function convertMinor(
-  amountMinor: bigint,
-  from: string,
-  to: string,
-  rate: string,
-  mode: RoundingMode = 'HALF_EVEN',
-): bigint {
+export function convertMinor(amountMinor: bigint, from: string, to: string, rate: string, mode: RoundingMode = 'HALF_EVEN'): bigint {
   const source = getCurrency(from);
   getCurrency(to); // validate early; roundDecimalToMinor uses its exponent
   assertSafeMinor(amountMinor);

@@ -39,6 +39,9 @@ export function assertSameCurrency(expected: string, actual: string): void {
   getCurrency(expected);
   getCurrency(actual);
   if (expected !== actual) {
-    throw new MoneyError('CURRENCY_MISMATCH', `currency ${quoteInput(actual)} does not match the expected currency ${quoteInput(expected)}`);
+    throw new MoneyError(
+      'CURRENCY_MISMATCH',
+      `currency ${quoteInput(actual)} does not match the expected currency ${quoteInput(expected)}`,
+    );
   }
 }

@@ -91,5 +91,8 @@ function toExactDecimal(value: Decimal | string): Decimal {
 
 function outOfRange(value: Decimal, code: string): MoneyError {
   const shown = value.abs().gt(1e30) ? value.toExponential(6) : value.toFixed();
-  return new MoneyError('AMOUNT_OUT_OF_RANGE', `${code} amount ${quoteInput(shown)} is out of range (at most ${MAX_MINOR} minor units in absolute value)`);
+  return new MoneyError(
+    'AMOUNT_OUT_OF_RANGE',
+    `${code} amount ${quoteInput(shown)} is out of range (at most ${MAX_MINOR} minor units in absolute value)`,
+  );
 }

@@ -2,7 +2,11 @@ import { RuntimeConfig, loadRuntimeConfig } from '@paygate/platform';
 import { freePort } from './nats-server';
 
 /** A runtime config for tests: free ports, quiet logs, in-memory PGlite unless a URL is given. */
-export async function testRuntime(overrides: { databaseUrl?: string; natsUrl?: string; mode: 'nats' | 'in-process' }): Promise<RuntimeConfig> {
+export async function testRuntime(overrides: {
+  databaseUrl?: string;
+  natsUrl?: string;
+  mode: 'nats' | 'in-process';
+}): Promise<RuntimeConfig> {
   const base = loadRuntimeConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error' });
   const ports = {
     gateway: await freePort(),

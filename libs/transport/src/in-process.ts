@@ -1,13 +1,5 @@
 import { Logger } from '@nestjs/common';
-import {
-  BaseRpcContext,
-  ClientProxy,
-  CustomTransportStrategy,
-  NatsRecord,
-  ReadPacket,
-  Server,
-  WritePacket,
-} from '@nestjs/microservices';
+import { BaseRpcContext, ClientProxy, CustomTransportStrategy, NatsRecord, ReadPacket, Server, WritePacket } from '@nestjs/microservices';
 import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception';
 
 export type PlainHeaders = Record<string, string>;
@@ -104,7 +96,15 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
     if (!handler) return reply({ err: new EmptyResponseException(pattern), isDisposed: true });
     const ctx = new InProcessContext([pattern, new InProcessHeaders(headers)]);
     const result$ = this.transformToObservable(await handler(data, ctx));
-    this.send(result$, (packet) => reply({ ...packet, response: wire(packet.response), err: wire(packet.err) }));
+    this.send(result$, (packet) => {
+      try {
+        reply({ ...packet, response: wire(packet.response), err: wire(packet.err) });
+      } catch (e) {
+        // A reply that cannot cross the wire (e.g. a bigint) is a bug of the handler: say so, do not hang.
+        this.log.error(`reply to ${pattern} is not serialisable: ${String(e)}`);
+        reply({ err: { code: 'INTERNAL_ERROR', message: 'Internal error' }, isDisposed: true });
+      }
+    });
   }
 
   async handleIncomingEvent(pattern: string, data: unknown, headers: PlainHeaders): Promise<void> {

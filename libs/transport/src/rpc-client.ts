@@ -3,17 +3,12 @@ import { EmptyResponseException } from '@nestjs/microservices/errors/empty-respo
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import { headers as natsHeaders } from 'nats';
 import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
-import {
-  DEMO_MERCHANT_ID,
-  DomainError,
-  Envelope,
-  RequestOf,
-  ResponseOf,
-  RouteDef,
-  envelopeToHeaders,
-} from '@paygate/contracts';
+import { DEMO_MERCHANT_ID, DomainError, Envelope, RequestOf, ResponseOf, RouteDef, envelopeToHeaders } from '@paygate/contracts';
 import { RequestContext } from './request-context';
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+
+const log = new Logger('RpcClient');
 
 export interface RpcClientOptions {
   /** Upper bound for one call when the caller's deadline is further away (ms). */
@@ -74,9 +69,14 @@ export function toCallError(pattern: string, err: unknown, budgetMs: number): Do
   if (err instanceof EmptyResponseException || err === NO_MESSAGE_HANDLER) {
     return new DomainError('SERVICE_UNAVAILABLE', `${serviceOf(pattern)} service is unavailable (no responder for ${pattern})`);
   }
+  if (err instanceof TypeError || err instanceof RangeError) {
+    // A payload that cannot be serialised (e.g. a bigint) is our bug, not an outage: no retry hint.
+    log.error(`cannot send ${pattern}: ${err.message}`);
+    return new DomainError('INTERNAL_ERROR', 'Internal error');
+  }
   if (err instanceof Error) {
     // Connection-level failures of the NATS client (refused, closed, disconnected, …).
-    return new DomainError('SERVICE_UNAVAILABLE', `${serviceOf(pattern)} service is unreachable: ${err.message}`);
+    return new DomainError('SERVICE_UNAVAILABLE', `${serviceOf(pattern)} service is unreachable`);
   }
   return DomainError.fromWire(err);
 }

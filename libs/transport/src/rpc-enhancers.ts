@@ -62,9 +62,7 @@ export class RpcContextInterceptor implements NestInterceptor {
     if (envelope.deadline <= Date.now()) {
       return throwError(() => new DomainError('DEADLINE_EXCEEDED', 'Deadline passed before the work started'));
     }
-    return new Observable((subscriber) =>
-      RequestContext.run(envelope, () => next.handle().subscribe(subscriber)),
-    );
+    return new Observable((subscriber) => RequestContext.run(envelope, () => next.handle().subscribe(subscriber)));
   }
 }
 

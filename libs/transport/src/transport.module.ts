@@ -73,13 +73,13 @@ export class TransportModule {
           useFactory: (): ClientProxy =>
             settings.mode === 'in-process'
               ? new InProcessClient()
-              : new ClientNats({
+              : (new ClientNats({
                   servers: [settings.natsUrl],
                   name: `paygate-${service}-client`,
                   // Fail fast instead of queueing requests while NATS is unreachable.
                   waitOnFirstConnect: false,
                   ...natsAuth(settings),
-                }) as unknown as ClientProxy,
+                }) as unknown as ClientProxy),
         },
         {
           provide: RpcClient,

@@ -19,7 +19,9 @@ export const conversions = fxSchema.table(
     pivot: char('pivot', { length: 3 }),
     quoteId: text('quote_id'),
     asOf: timestamp('as_of', { withTimezone: true }).notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [index('conversions_merchant_created_idx').on(t.merchantId, t.createdAt)],
 );

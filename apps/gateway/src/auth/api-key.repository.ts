@@ -28,7 +28,14 @@ export class ApiKeyRepository {
   }
 
   /** Inserts the key unless its prefix exists; true when it was inserted. */
-  async insertKey(k: { id: string; merchantId: string; name: string; prefix: string; secretSha256: string; scopes: string[] }): Promise<boolean> {
+  async insertKey(k: {
+    id: string;
+    merchantId: string;
+    name: string;
+    prefix: string;
+    secretSha256: string;
+    scopes: string[];
+  }): Promise<boolean> {
     const rows = await this.db.insert(apiKeys).values(k).onConflictDoNothing().returning({ id: apiKeys.id });
     return rows.length > 0;
   }

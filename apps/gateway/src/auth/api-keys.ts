@@ -24,7 +24,10 @@ export function mintKey(): string {
   return `pk_${randomBytes(8).toString('hex')}_${randomBytes(24).toString('base64url').replace(/-/g, 'A')}`;
 }
 
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
+
 export function sameHash(a: string, b: string): boolean {
+  if (!SHA256_HEX.test(a) || !SHA256_HEX.test(b)) return false;
   const x = Buffer.from(a, 'hex');
   const y = Buffer.from(b, 'hex');
   return x.length === y.length && timingSafeEqual(x, y);

@@ -6,7 +6,9 @@ export const authSchema = pgSchema('auth');
 export const merchants = authSchema.table('merchants', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+  createdAt: timestamp('created_at', { withTimezone: true })
+    .notNull()
+    .default(sql`now()`),
 });
 
 /**
@@ -24,7 +26,9 @@ export const apiKeys = authSchema.table(
     prefix: text('prefix').notNull().unique(),
     secretSha256: char('secret_sha256', { length: 64 }).notNull(),
     scopes: text('scopes').array().notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
   (t) => [index('api_keys_merchant_idx').on(t.merchantId)],

@@ -15,8 +15,12 @@ export const payments = paymentsSchema.table(
     sourceAccount: text('source_account').notNull(),
     destinationAccount: text('destination_account').notNull(),
     failureCode: text('failure_code'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+    updatedAt: timestamp('updated_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [primaryKey({ columns: [t.merchantId, t.id] })],
 );

@@ -17,7 +17,9 @@ export const decisions = riskSchema.table(
     decision: text('decision').notNull(),
     reasons: jsonb('reasons').notNull(),
     rulesVersion: text('rules_version').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [index('decisions_account_created_idx').on(t.merchantId, t.account, t.createdAt)],
 );

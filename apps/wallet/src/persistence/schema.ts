@@ -13,8 +13,12 @@ export const accounts = walletSchema.table(
     defaultCurrency: char('default_currency', { length: 3 }).notNull(),
     status: text('status').notNull().default('active'),
     allowOverdraft: boolean('allow_overdraft').notNull().default(false),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+    updatedAt: timestamp('updated_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [primaryKey({ columns: [t.merchantId, t.id] })],
 );
@@ -26,9 +30,15 @@ export const balances = walletSchema.table(
     merchantId: text('merchant_id').notNull(),
     accountId: text('account_id').notNull(),
     currency: char('currency', { length: 3 }).notNull(),
-    ledgerMinor: bigint('ledger_minor', { mode: 'bigint' }).notNull().default(sql`0`),
-    heldMinor: bigint('held_minor', { mode: 'bigint' }).notNull().default(sql`0`),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
+    ledgerMinor: bigint('ledger_minor', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
+    heldMinor: bigint('held_minor', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
+    updatedAt: timestamp('updated_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [primaryKey({ columns: [t.merchantId, t.accountId, t.currency] })],
 );
@@ -41,7 +51,9 @@ export const journals = walletSchema.table(
     merchantId: text('merchant_id').notNull(),
     kind: text('kind').notNull(),
     reference: text('reference').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [uniqueIndex('journals_merchant_reference_uq').on(t.merchantId, t.reference)],
 );
@@ -59,7 +71,9 @@ export const entries = walletSchema.table(
     currency: char('currency', { length: 3 }).notNull(),
     amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
     balanceAfterMinor: bigint('balance_after_minor', { mode: 'bigint' }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [index('entries_account_idx').on(t.merchantId, t.accountId, t.id)],
 );

@@ -39,7 +39,12 @@ export class WalletRepository {
 
   async balancesOf(merchantId: string, accountId: string): Promise<BalanceRow[]> {
     return this.db
-      .select({ currency: balances.currency, ledgerMinor: balances.ledgerMinor, heldMinor: balances.heldMinor, updatedAt: balances.updatedAt })
+      .select({
+        currency: balances.currency,
+        ledgerMinor: balances.ledgerMinor,
+        heldMinor: balances.heldMinor,
+        updatedAt: balances.updatedAt,
+      })
       .from(balances)
       .where(and(eq(balances.merchantId, merchantId), eq(balances.accountId, accountId)))
       .orderBy(asc(balances.currency));

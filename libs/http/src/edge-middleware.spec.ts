@@ -1,0 +1,144 @@
+import express from 'express';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { MAX_BODY_BYTES, losslessJsonBody, requestIdMiddleware } from './edge-middleware';
+import { EdgeRequest } from './http-context';
+
+function edgeApp(): express.Express {
+  const app = express();
+  app.use(requestIdMiddleware);
+  app.use(losslessJsonBody);
+  app.post('/echo', (req, res) => {
+    res.json({ body: req.body ?? null });
+  });
+  app.get('/echo', (req, res) => {
+    res.json({ body: req.body ?? null, requestId: (req as EdgeRequest).requestId });
+  });
+  return app;
+}
+
+const app = edgeApp();
+const postJson = (text: string) => request(app).post('/echo').set('Content-Type', 'application/json').send(text);
+
+describe('losslessJsonBody', () => {
+  it('keeps a number exactly as sent, as its source text', async () => {
+    const res = await postJson('{"amount":123.4500000000000001}').expect(200);
+    expect(res.body).toEqual({ body: { amount: '123.4500000000000001' } });
+  });
+
+  it('keeps exponent notation, signs and trailing zeros, also inside arrays', async () => {
+    const res = await postJson('{"a":1e2,"b":-0.10,"c":[1,2.50]}').expect(200);
+    expect(res.body.body).toEqual({ a: '1e2', b: '-0.10', c: ['1', '2.50'] });
+  });
+
+  it('leaves strings, booleans, null and nested objects unchanged', async () => {
+    const body = { s: 'text "quoted" ü', t: true, f: false, n: null, nested: { deep: { list: ['x', null, { y: 'z' }] } } };
+    const res = await postJson(JSON.stringify(body)).expect(200);
+    expect(res.body.body).toEqual(body);
+  });
+
+  it('accepts application/*+json and a charset parameter', async () => {
+    await request(app)
+      .post('/echo')
+      .set('Content-Type', 'application/merge-patch+json')
+      .send('{"x":1}')
+      .expect(200, { body: { x: '1' } });
+    await request(app)
+      .post('/echo')
+      .set('Content-Type', 'application/json; charset=utf-8')
+      .send('{"x":1}')
+      .expect(200, { body: { x: '1' } });
+  });
+
+  it('treats a whitespace-only JSON body as no body', async () => {
+    await postJson('  \n').expect(200, { body: null });
+  });
+
+  it('answers 415 UNSUPPORTED_MEDIA_TYPE for a non-JSON body', async () => {
+    const res = await request(app).post('/echo').set('Content-Type', 'text/plain').send('amount=1').expect(415);
+    expect(res.body.error).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', request_id: res.headers['x-request-id'] });
+  });
+
+  it('answers 413 PAYLOAD_TOO_LARGE for a body over 1 MiB', async () => {
+    const big = JSON.stringify({ pad: 'x'.repeat(MAX_BODY_BYTES) });
+    const res = await postJson(big).expect(413);
+    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers 413 PAYLOAD_TOO_LARGE for a chunked body (no Content-Length) once it passes 1 MiB', async () => {
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/echo',
+          headers: { 'content-type': 'application/json' },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        });
+        req.on('error', reject);
+        const chunk = Buffer.alloc(256 * 1024, 'x');
+        for (let i = 0; i < 5; i++) req.write(chunk);
+        req.end();
+      });
+      expect(status).toBe(413);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('accepts a body of just under 1 MiB', async () => {
+    const pad = 'x'.repeat(MAX_BODY_BYTES - 20);
+    const res = await postJson(JSON.stringify({ pad })).expect(200);
+    expect(res.body.body.pad).toHaveLength(pad.length);
+  });
+
+  it('answers 400 VALIDATION_ERROR for malformed JSON', async () => {
+    const res = await postJson('{"amount": 1,').expect(400);
+    expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: [expect.objectContaining({ reason: 'MALFORMED_JSON' })] });
+  });
+
+  it('passes a GET without a body straight through', async () => {
+    await request(app)
+      .get('/echo')
+      .expect(200)
+      .expect((res) => expect(res.body.body).toBeNull());
+  });
+});
+
+describe('requestIdMiddleware', () => {
+  const GENERATED = /^req_[0-9a-f]{32}$/;
+
+  it('echoes a sane X-Request-Id and exposes it on the request', async () => {
+    const res = await request(app).get('/echo').set('X-Request-Id', 'abc-123_x.y:z').expect(200);
+    expect(res.headers['x-request-id']).toBe('abc-123_x.y:z');
+    expect(res.body.requestId).toBe('abc-123_x.y:z');
+  });
+
+  it('generates an id when none is sent', async () => {
+    const res = await request(app).get('/echo').expect(200);
+    expect(res.headers['x-request-id']).toMatch(GENERATED);
+    expect(res.body.requestId).toBe(res.headers['x-request-id']);
+  });
+
+  it.each([
+    ['containing spaces', 'has space'],
+    ['too long', 'a'.repeat(129)],
+  ])('replaces an id %s', async (_why, given) => {
+    const res = await request(app).get('/echo').set('X-Request-Id', given).expect(200);
+    expect(res.headers['x-request-id']).toMatch(GENERATED);
+  });
+
+  it('generates a fresh id per request', async () => {
+    const [a, b] = await Promise.all([request(app).get('/echo'), request(app).get('/echo')]);
+    expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
+  });
+});
