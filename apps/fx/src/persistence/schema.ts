@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { createdAt } from '../../../../libs/database/src/columns';
 import { bigint, char, index, numeric, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const fxSchema = pgSchema('fx');
@@ -19,9 +19,7 @@ export const conversions = fxSchema.table(
     pivot: char('pivot', { length: 3 }),
     quoteId: text('quote_id'),
     asOf: timestamp('as_of', { withTimezone: true }).notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true })
-      .notNull()
-      .default(sql`now()`),
+    createdAt: createdAt(),
   },
   (t) => [index('conversions_merchant_created_idx').on(t.merchantId, t.createdAt)],
 );

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { createdAt } from '../../../../libs/database/src/columns';
 import { char, index, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const authSchema = pgSchema('auth');
@@ -6,9 +6,7 @@ export const authSchema = pgSchema('auth');
 export const merchants = authSchema.table('merchants', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true })
-    .notNull()
-    .default(sql`now()`),
+  createdAt: createdAt(),
 });
 
 /**
@@ -26,9 +24,7 @@ export const apiKeys = authSchema.table(
     prefix: text('prefix').notNull().unique(),
     secretSha256: char('secret_sha256', { length: 64 }).notNull(),
     scopes: text('scopes').array().notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true })
-      .notNull()
-      .default(sql`now()`),
+    createdAt: createdAt(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
   (t) => [index('api_keys_merchant_idx').on(t.merchantId)],

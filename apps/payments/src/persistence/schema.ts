@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
-import { bigint, char, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { createdAt, updatedAt } from '../../../../libs/database/src/columns';
+import { bigint, char, pgSchema, primaryKey, text } from 'drizzle-orm/pg-core';
 
 export const paymentsSchema = pgSchema('payments');
 
@@ -15,12 +15,8 @@ export const payments = paymentsSchema.table(
     sourceAccount: text('source_account').notNull(),
     destinationAccount: text('destination_account').notNull(),
     failureCode: text('failure_code'),
-    createdAt: timestamp('created_at', { withTimezone: true })
-      .notNull()
-      .default(sql`now()`),
-    updatedAt: timestamp('updated_at', { withTimezone: true })
-      .notNull()
-      .default(sql`now()`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.merchantId, t.id] })],
 );

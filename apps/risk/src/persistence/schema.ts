@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
-import { bigint, bigserial, char, index, integer, jsonb, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+import { createdAt } from '../../../../libs/database/src/columns';
+import { bigint, bigserial, char, index, integer, jsonb, pgSchema, text } from 'drizzle-orm/pg-core';
 
 export const riskSchema = pgSchema('risk');
 
@@ -17,9 +17,7 @@ export const decisions = riskSchema.table(
     decision: text('decision').notNull(),
     reasons: jsonb('reasons').notNull(),
     rulesVersion: text('rules_version').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true })
-      .notNull()
-      .default(sql`now()`),
+    createdAt: createdAt(),
   },
   (t) => [index('decisions_account_created_idx').on(t.merchantId, t.account, t.createdAt)],
 );

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, char, index, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, updatedAt } from '../../../../libs/database/src/columns';
+import { bigint, bigserial, boolean, char, index, pgSchema, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const walletSchema = pgSchema('wallet');
 
@@ -13,12 +14,8 @@ export const accounts = walletSchema.table(
     defaultCurrency: char('default_currency', { length: 3 }).notNull(),
     status: text('status').notNull().default('active'),
     allowOverdraft: boolean('allow_overdraft').notNull().default(false),
-    createdAt: timestamp('created_at', { withTimezone: true })
-      .notNull()
-      .default(sql`now()`),
-    updatedAt: timestamp('updated_at', { withTimezone: true })
-      .notNull()
-      .default(sql`now()`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.merchantId, t.id] })],
 );
@@ -36,9 +33,7 @@ export const balances = walletSchema.table(
     heldMinor: bigint('held_minor', { mode: 'bigint' })
       .notNull()
       .default(sql`0`),
-    updatedAt: timestamp('updated_at', { withTimezone: true })
-      .notNull()
-      .default(sql`now()`),
+    updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.merchantId, t.accountId, t.currency] })],
 );
@@ -51,9 +46,7 @@ export const journals = walletSchema.table(
     merchantId: text('merchant_id').notNull(),
     kind: text('kind').notNull(),
     reference: text('reference').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true })
-      .notNull()
-      .default(sql`now()`),
+    createdAt: createdAt(),
   },
   (t) => [uniqueIndex('journals_merchant_reference_uq').on(t.merchantId, t.reference)],
 );
@@ -71,9 +64,7 @@ export const entries = walletSchema.table(
     currency: char('currency', { length: 3 }).notNull(),
     amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
     balanceAfterMinor: bigint('balance_after_minor', { mode: 'bigint' }),
-    createdAt: timestamp('created_at', { withTimezone: true })
-      .notNull()
-      .default(sql`now()`),
+    createdAt: createdAt(),
   },
   (t) => [index('entries_account_idx').on(t.merchantId, t.accountId, t.id)],
 );
