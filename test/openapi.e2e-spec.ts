@@ -56,7 +56,15 @@ describe('OpenAPI document vs the routes the gateway serves', () => {
       expect(op.responses[String(r.successStatus)].content?.['application/json'].schema.$ref).toBe(
         `#/components/schemas/${r.response.name}`,
       );
-      expect(op.responses['400'].content?.['application/json'].schema.$ref).toBe('#/components/schemas/ErrorEnvelopeDto');
+      const envelope = '#/components/schemas/ErrorEnvelopeDto';
+      const bad = op.responses['400'].content?.['application/json'].schema;
+      if (r.outcome?.some((o) => o.status === 400)) {
+        // A FAILED payment is a 400 carrying the payment; a validation error is a 400 envelope.
+        expect(bad.oneOf).toEqual([{ $ref: `#/components/schemas/${r.response.name}` }, { $ref: envelope }]);
+      } else {
+        expect(bad.$ref).toBe(envelope);
+      }
+      for (const o of r.outcome ?? []) expect(op.responses[String(o.status)]).toBeDefined();
       expect(op.responses['401']).toBeDefined();
       expect(op.security).toEqual(expect.arrayContaining([{ bearer: [] }, { 'api-key': [] }]));
     }

@@ -1,19 +1,8 @@
-import Decimal from 'decimal.js';
 import request from 'supertest';
 import { SERVICES } from '@paygate/contracts';
 import { ECB_REFERENCE_SNAPSHOT } from '../../apps/fx/src/domain/ecb-snapshot.data';
 import type { TestEnvironment } from './environments';
-
-/** The expected cross rate, recomputed here from the snapshot independently of libs/money. */
-function expectedRate(base: string, quote: string): string {
-  const Dx = Decimal.clone({ precision: 50, rounding: Decimal.ROUND_HALF_EVEN });
-  const per = (c: string) => new Dx(c === 'EUR' ? '1' : ECB_REFERENCE_SNAPSHOT.rates[c]);
-  return per(quote).div(per(base)).toSignificantDigits(12, Decimal.ROUND_HALF_EVEN).toFixed();
-}
-
-function expectedConverted(amount: string, rate: string, decimals: number): string {
-  return new Decimal(amount).mul(rate).toDecimalPlaces(decimals, Decimal.ROUND_HALF_EVEN).toFixed(decimals);
-}
+import { expectedConverted, expectedRate } from './fx-expectations';
 
 /** Counts series per `service` label in a Prometheus text exposition. */
 function serviceLabels(metrics: string): Set<string> {

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
+import { PaymentsRepository } from './persistence/payments.repository';
+import { PaymentsController } from './payments.controller';
+import { PaymentsService } from './payments.service';
 
-/**
- * The payments feature module (the monolith imports it). Its message handlers arrive with the
- * seed-flow issue; the process, port, schema, health and metrics are already real.
- */
-@Module({})
+/** The payments feature: orchestration of risk → FX → wallet. The monolith imports this module. */
+@Module({ controllers: [PaymentsController], providers: [PaymentsService, PaymentsRepository] })
 export class PaymentsModule {}

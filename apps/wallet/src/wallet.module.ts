@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { WalletDemoData } from './demo-data';
-import { WalletRepository } from './persistence/wallet.repository';
+import { LedgerRepository } from './persistence/ledger.repository';
 import { WalletController } from './wallet.controller';
 import { WalletService } from './wallet.service';
 
 /** The wallet feature: the ledger and balances. The monolith imports this module. */
-@Module({ controllers: [WalletController], providers: [WalletService, WalletRepository, WalletDemoData] })
+@Module({ controllers: [WalletController], providers: [WalletService, LedgerRepository, WalletDemoData] })
 export class WalletModule {}

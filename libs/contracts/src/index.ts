@@ -6,3 +6,7 @@ export * from './routes';
 export * from './error-envelope';
 export * from './fx';
 export * from './wallet';
+export * from './demo';
+export * from './risk';
+export * from './payments';
+export * from './metadata';

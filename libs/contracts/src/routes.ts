@@ -1,35 +1,72 @@
 import type { Type } from '@nestjs/common';
 import type { BackendService } from './services';
 import { ConvertRequest, ConvertResponse, GetRateRequest, RateResponse } from './fx';
-import { BalanceResponse, GetBalanceRequest } from './wallet';
+import {
+  AccountResponse,
+  BalanceResponse,
+  CreateAccountRequest,
+  DepositRequest,
+  DepositResponse,
+  GetAccountRequest,
+  GetBalanceRequest,
+  HoldRequest,
+  HoldResponse,
+  ResolveAccountsRequest,
+  ResolveAccountsResponse,
+  TransferRequest,
+  TransferResponse,
+} from './wallet';
+import { ScoreRequest, ScoreResponse } from './risk';
+import { CreatePaymentRequest, GetPaymentRequest, PaymentDto } from './payments';
 
 export type Scope = 'read' | 'write' | 'admin';
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
-/**
- * One operation, described once: it drives the service's `@MessagePattern`, the HTTP→RPC
- * forwarder on the gateway (with auth) and on the service's own port (without), the typed
- * client, and the OpenAPI document.
- */
-export interface RouteDef<Req extends object = object, Res = unknown> {
-  operationId: string;
+/** One message pattern between services: what the handler takes and answers. */
+export interface RpcDef<Req extends object = object, Res = unknown> {
   service: BackendService;
-  method: HttpMethod;
-  /** Express-style template: `/balance/:account_id`. Path params are fields of `request`. */
-  path: string;
   /** NATS subject / in-process pattern: `<service>.<aggregate>.<verb>`. */
   pattern: string;
   request: Type<Req>;
   response: Type<Res>;
+}
+
+/**
+ * A handler's answer that decides its own HTTP status (a payment that FAILED is a 400 carrying
+ * the payment; a replay is flagged `Idempotent-Replayed: true`). Routes with `outcome` answer
+ * this over RPC; the edge unwraps it.
+ */
+export interface HttpOutcome<T> {
+  status: number;
+  replayed?: boolean;
+  body: T;
+}
+
+/**
+ * One public operation, described once: it drives the service's `@MessagePattern`, the HTTP→RPC
+ * forwarder on the gateway (with auth) and on the service's own port (without), the typed
+ * client, and the OpenAPI document.
+ */
+export interface RouteDef<Req extends object = object, Res = unknown> extends RpcDef<Req, Res> {
+  operationId: string;
+  method: HttpMethod;
+  /** Express-style template: `/balance/:account_id`. Path params are fields of `request`. */
+  path: string;
   scope: Scope;
   successStatus: number;
   summary: string;
   description?: string;
   /** Error codes this operation documents beyond the common ones. */
   errors?: string[];
+  /** The handler answers an `HttpOutcome<response>`; these are the other statuses that carry `response`. */
+  outcome?: Array<{ status: number; description: string }>;
 }
 
 function route<Req extends object, Res>(def: RouteDef<Req, Res>): RouteDef<Req, Res> {
+  return def;
+}
+
+function rpc<Req extends object, Res>(def: RpcDef<Req, Res>): RpcDef<Req, Res> {
   return def;
 }
 
@@ -73,8 +110,109 @@ export const ROUTES = {
     scope: 'read',
     successStatus: 200,
     summary: 'Balances of a wallet, per currency',
+    description: "`available` = `ledger` − `held`; amounts are decimal strings with exactly the currency's decimals.",
     errors: ['ACCOUNT_NOT_FOUND'],
   }),
+  walletCreateAccount: route({
+    operationId: 'createAccount',
+    service: 'wallet',
+    method: 'POST',
+    path: '/accounts',
+    pattern: 'wallet.account.create',
+    request: CreateAccountRequest,
+    response: AccountResponse,
+    scope: 'write',
+    successStatus: 201,
+    summary: 'Open a wallet with a balance per currency',
+    errors: ['ACCOUNT_EXISTS'],
+  }),
+  walletGetAccount: route({
+    operationId: 'getAccount',
+    service: 'wallet',
+    method: 'GET',
+    path: '/accounts/:account_id',
+    pattern: 'wallet.account.get',
+    request: GetAccountRequest,
+    response: AccountResponse,
+    scope: 'read',
+    successStatus: 200,
+    summary: 'A wallet: status, default currency, currencies',
+    errors: ['ACCOUNT_NOT_FOUND'],
+  }),
+  walletDeposit: route({
+    operationId: 'createDeposit',
+    service: 'wallet',
+    method: 'POST',
+    path: '/accounts/:account_id/deposits',
+    pattern: 'wallet.deposit.create',
+    request: DepositRequest,
+    response: DepositResponse,
+    scope: 'write',
+    successStatus: 201,
+    summary: 'Fund a wallet from the house settlement account',
+    description:
+      'One balanced journal: the wallet is credited, the house settlement account debited. A repeat with the same `reference` and body replays the deposit (`Idempotent-Replayed: true`); with another body it is a 409.',
+    errors: ['ACCOUNT_NOT_FOUND', 'ACCOUNT_FROZEN', 'ACCOUNT_CLOSED', 'IDEMPOTENCY_KEY_REUSED'],
+    outcome: [],
+  }),
+  riskScore: route({
+    operationId: 'score',
+    service: 'risk',
+    method: 'POST',
+    path: '/score',
+    pattern: 'risk.score',
+    request: ScoreRequest,
+    response: ScoreResponse,
+    scope: 'write',
+    successStatus: 200,
+    summary: 'Score a transaction against the rules file',
+    description:
+      'Score 0–100 is the sum of the weights of the rules that fire (capped); the decision follows the thresholds of the rules file. With `payment_id` the decision is recorded once and a retry returns it; without, nothing is recorded.',
+  }),
+  paymentsCreate: route({
+    operationId: 'createPayment',
+    service: 'payments',
+    method: 'POST',
+    path: '/payments',
+    pattern: 'payments.create',
+    request: CreatePaymentRequest,
+    response: PaymentDto,
+    scope: 'write',
+    successStatus: 200,
+    summary: 'Pay from one wallet to another (risk → FX → wallet)',
+    description:
+      'The payment `id` is the idempotency key unless an `Idempotency-Key` header is given: a repeat with the same body replays the stored answer with `Idempotent-Replayed: true`. `CAPTURED` → 200; `PENDING` (held for risk review, funds on hold) → 202; `FAILED` (a business decline: `failure_code`) → 400 with the payment. A dependency outage is a 503 and stores nothing, so a retry runs again.',
+    errors: ['PAYMENT_ID_EXISTS', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_IN_PROGRESS', 'DEADLINE_EXCEEDED', 'RATE_STALE'],
+    outcome: [
+      { status: 202, description: 'PENDING: held for risk review, funds on hold' },
+      { status: 400, description: 'FAILED: a business decline, see failure_code' },
+    ],
+  }),
+  paymentsGet: route({
+    operationId: 'getPayment',
+    service: 'payments',
+    method: 'GET',
+    path: '/payments/:id',
+    pattern: 'payments.get',
+    request: GetPaymentRequest,
+    response: PaymentDto,
+    scope: 'read',
+    successStatus: 200,
+    summary: 'A payment by id',
+    errors: ['PAYMENT_NOT_FOUND'],
+  }),
+} as const;
+
+/** Internal message patterns, between services only (no HTTP route). */
+export const RPCS = {
+  walletResolveAccounts: rpc({
+    service: 'wallet',
+    pattern: 'wallet.accounts.resolve',
+    request: ResolveAccountsRequest,
+    response: ResolveAccountsResponse,
+  }),
+  walletTransfer: rpc({ service: 'wallet', pattern: 'wallet.transfer.post', request: TransferRequest, response: TransferResponse }),
+  walletHold: rpc({ service: 'wallet', pattern: 'wallet.hold.place', request: HoldRequest, response: HoldResponse }),
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
@@ -94,5 +232,10 @@ export function openApiPath(path: string): string {
   return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
-export type RequestOf<R> = R extends RouteDef<infer Req, unknown> ? Req : never;
-export type ResponseOf<R> = R extends RouteDef<object, infer Res> ? Res : never;
+export type RequestOf<R> = R extends RpcDef<infer Req, unknown> ? Req : never;
+/** What the handler answers over RPC: the response, or an `HttpOutcome` of it for outcome routes. */
+export type ResponseOf<R> = R extends { outcome: unknown[] } & RpcDef<object, infer Res>
+  ? HttpOutcome<Res>
+  : R extends RpcDef<object, infer Res>
+    ? Res
+    : never;

@@ -2,3 +2,4 @@ export * from './database';
 export * from './database.module';
 export * from './paths';
 export * from './columns';
+export * from './retry';

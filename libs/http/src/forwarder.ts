@@ -1,4 +1,5 @@
-import { CanActivate, Controller, Delete, Get, HttpCode, Inject, Post, Req, SetMetadata, Type, UseGuards } from '@nestjs/common';
+import { CanActivate, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res, SetMetadata, Type, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
 import {
   ApiBody,
   ApiExtraModels,
@@ -10,6 +11,7 @@ import {
   ApiTags,
   OmitType,
   DECORATORS,
+  getSchemaPath,
 } from '@nestjs/swagger';
 
 import {
@@ -18,6 +20,7 @@ import {
   ERROR_HTTP_STATUS,
   Envelope,
   ErrorEnvelopeDto,
+  HttpOutcome,
   RouteDef,
   Scope,
   pathParams,
@@ -55,8 +58,20 @@ function modelProperties(cls: Type<unknown>): Array<[string, Record<string, unkn
 function errorStatuses(route: RouteDef, authenticated: boolean): number[] {
   const codes = ['VALIDATION_ERROR', 'SERVICE_UNAVAILABLE', ...(route.errors ?? [])];
   if (authenticated) codes.push('UNAUTHENTICATED', 'FORBIDDEN');
-  const statuses = codes.map((c) => ERROR_HTTP_STATUS[c as keyof typeof ERROR_HTTP_STATUS]).filter(Boolean);
+  const taken = new Set((route.outcome ?? []).map((o) => o.status));
+  const statuses = codes.map((c) => ERROR_HTTP_STATUS[c as keyof typeof ERROR_HTTP_STATUS]).filter((s) => s && !taken.has(s));
   return [...new Set(statuses)].sort();
+}
+
+/** A status an outcome route answers with its response body, and possibly also with the error envelope. */
+function outcomeResponse(route: RouteDef, o: { status: number; description: string }, authenticated: boolean): MethodDecorator {
+  const sharedWithErrors = errorStatuses({ ...route, outcome: undefined }, authenticated).includes(o.status);
+  if (!sharedWithErrors) return ApiResponse({ status: o.status, type: route.response, description: o.description });
+  return ApiResponse({
+    status: o.status,
+    description: `${o.description}; or the error envelope (e.g. VALIDATION_ERROR)`,
+    schema: { oneOf: [{ $ref: getSchemaPath(route.response) }, { $ref: getSchemaPath(ErrorEnvelopeDto) }] },
+  });
 }
 
 function payloadOf(route: RouteDef, req: EdgeRequest): Record<string, unknown> {
@@ -89,7 +104,7 @@ export function createForwarder(name: string, routes: readonly RouteDef[], optio
 
   for (const route of routes) {
     const key = route.operationId;
-    proto[key] = async function forward(this: Forwarder, req: EdgeRequest): Promise<unknown> {
+    proto[key] = async function forward(this: Forwarder, req: EdgeRequest, res: Response): Promise<unknown> {
       const envelope: Envelope = {
         requestId: req.requestId ?? 'unknown',
         merchantId: req.merchantId ?? DEMO_MERCHANT_ID,
@@ -97,12 +112,18 @@ export function createForwarder(name: string, routes: readonly RouteDef[], optio
         traceparent: req.header('traceparent') || undefined,
         idempotencyKey: req.header('idempotency-key') || undefined,
       };
-      return RequestContext.run(envelope, () => this.rpc.call(route, payloadOf(route, req) as never));
+      const reply = await RequestContext.run(envelope, () => this.rpc.call(route, payloadOf(route, req) as never));
+      if (!route.outcome) return reply;
+      const outcome = reply as HttpOutcome<unknown>;
+      res.status(outcome.status);
+      if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      return outcome.body;
     };
     const descriptor = Object.getOwnPropertyDescriptor(proto, key)!;
-    Reflect.defineMetadata('design:paramtypes', [Object], proto, key);
+    Reflect.defineMetadata('design:paramtypes', [Object, Object], proto, key);
     Reflect.defineMetadata('design:returntype', Promise, proto, key);
     Req()(proto, key, 0);
+    Res({ passthrough: true })(proto, key, 1);
 
     const params = pathParams(route.path);
     const props = modelProperties(route.request);
@@ -113,6 +134,7 @@ export function createForwarder(name: string, routes: readonly RouteDef[], optio
       ApiTags(route.service),
       ApiOperation({ operationId: route.operationId, summary: route.summary, description: route.description }),
       ApiResponse({ status: route.successStatus, type: route.response, description: 'Success' }),
+      ...(route.outcome ?? []).map((o) => outcomeResponse(route, o, Boolean(options.guard))),
       ...errorStatuses(route, Boolean(options.guard)).map((status) =>
         ApiResponse({ status, type: ErrorEnvelopeDto, description: 'Error envelope' }),
       ),
@@ -133,6 +155,6 @@ export function createForwarder(name: string, routes: readonly RouteDef[], optio
     for (const d of [...decorators].reverse()) d(proto, key, descriptor);
     Object.defineProperty(proto, key, descriptor);
   }
-  ApiExtraModels(ErrorEnvelopeDto)(Forwarder);
+  ApiExtraModels(ErrorEnvelopeDto, ...routes.filter((r) => r.outcome).map((r) => r.response))(Forwarder);
   return Forwarder;
 }

@@ -3,7 +3,7 @@ import { EmptyResponseException } from '@nestjs/microservices/errors/empty-respo
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
 import { headers as natsHeaders } from 'nats';
 import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
-import { DEMO_MERCHANT_ID, DomainError, Envelope, RequestOf, ResponseOf, RouteDef, envelopeToHeaders } from '@paygate/contracts';
+import { DEMO_MERCHANT_ID, DomainError, Envelope, RequestOf, ResponseOf, RpcDef, envelopeToHeaders } from '@paygate/contracts';
 import { RequestContext } from './request-context';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
@@ -29,7 +29,7 @@ export class RpcClient {
     private readonly options: RpcClientOptions,
   ) {}
 
-  async call<R extends RouteDef>(route: R, payload: RequestOf<R>, envelope?: Envelope): Promise<ResponseOf<R>> {
+  async call<R extends RpcDef>(route: R, payload: RequestOf<R>, envelope?: Envelope): Promise<ResponseOf<R>> {
     return this.send<ResponseOf<R>>(route.pattern, payload, envelope);
   }
 

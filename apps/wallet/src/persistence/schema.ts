@@ -66,5 +66,22 @@ export const entries = walletSchema.table(
     balanceAfterMinor: bigint('balance_after_minor', { mode: 'bigint' }),
     createdAt: createdAt(),
   },
-  (t) => [index('entries_account_idx').on(t.merchantId, t.accountId, t.id)],
+  (t) => [index('entries_account_idx').on(t.merchantId, t.accountId, t.id), index('entries_journal_idx').on(t.journalId)],
+);
+
+/** Funds reserved on a wallet balance (`balances.held_minor` is the sum of the active ones); idempotent on `reference`. */
+export const holds = walletSchema.table(
+  'holds',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    reference: text('reference').notNull(),
+    accountId: text('account_id').notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
+    status: text('status').notNull().default('active'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('holds_merchant_reference_uq').on(t.merchantId, t.reference)],
 );

@@ -1,0 +1,247 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  CreatePaymentRequest,
+  DomainError,
+  ErrorDetail,
+  HttpOutcome,
+  PaymentDto,
+  PaymentFailureCode,
+  PaymentFxDto,
+  PaymentStatus,
+  ROUTES,
+  RPCS,
+  ResolvedAccount,
+  ScoreResponse,
+} from '@paygate/contracts';
+import { formatAmount, parseAmount } from '@paygate/money';
+import { RequestContext, RpcClient } from '@paygate/transport';
+import { debitCurrencyFor, declineCodeOf, httpStatusOfPayment, requestHash, walletReference } from './domain/payment';
+import { Outcome, PaymentRow, PaymentsRepository } from './persistence/payments.repository';
+
+const log = new Logger('Payments');
+
+/** How long after the caller's deadline an unfinished attempt still owns its payment. */
+const LEASE_GRACE_MS = 5_000;
+
+interface Progress {
+  risk?: ScoreResponse;
+  /** Set once the wallet step has been reached by this or an earlier attempt: money may have moved. */
+  moneyStep: boolean;
+}
+
+/**
+ * Orchestrates a payment: record it PROCESSING, then accounts → risk → FX (only when the debit
+ * is in another currency) → wallet, each a remote call with the request's deadline and no
+ * database transaction held across it. Declines are stored as FAILED and replayed; outages
+ * before the money step store nothing (503), so a retry runs the payment again.
+ */
+@Injectable()
+export class PaymentsService {
+  constructor(
+    private readonly repo: PaymentsRepository,
+    private readonly rpc: RpcClient,
+  ) {}
+
+  async create(req: CreatePaymentRequest): Promise<HttpOutcome<PaymentDto>> {
+    const env = RequestContext.require();
+    if (req.source_account === req.destination_account) {
+      const message = 'destination_account must differ from source_account';
+      throw new DomainError('VALIDATION_ERROR', message, [{ field: 'destination_account', reason: 'SAME_ACCOUNT', message }]);
+    }
+    const intent = {
+      id: req.id,
+      currency: req.currency,
+      amountMinor: parseAmount(req.amount, req.currency),
+      sourceAccount: req.source_account,
+      destinationAccount: req.destination_account,
+      metadata: req.metadata ?? {},
+    };
+    const claim = await this.repo.claim(
+      env.merchantId,
+      { ...intent, idempotencyKey: env.idempotencyKey ?? req.id, requestHash: requestHash(intent) },
+      new Date(env.deadline + LEASE_GRACE_MS),
+      new Date(),
+    );
+    switch (claim.kind) {
+      case 'id_exists':
+        throw new DomainError('PAYMENT_ID_EXISTS', `Payment ${req.id} already exists (created with another idempotency key)`);
+      case 'key_reused':
+        throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was used with a different request body');
+      case 'in_progress':
+        throw new DomainError('IDEMPOTENCY_IN_PROGRESS', `Payment ${claim.row.id} is still being processed; retry shortly`);
+      case 'done':
+        return { status: httpStatusOfPayment(claim.row.status as PaymentStatus), replayed: true, body: toDto(claim.row) };
+      case 'owned': {
+        const row = await this.run(claim.row, claim.resumed);
+        return { status: httpStatusOfPayment(row.status as PaymentStatus), body: toDto(row) };
+      }
+    }
+  }
+
+  async get(id: string): Promise<PaymentDto> {
+    const row = await this.repo.find(RequestContext.require().merchantId, id);
+    if (!row) throw new DomainError('PAYMENT_NOT_FOUND', `No payment ${id}`);
+    return toDto(row);
+  }
+
+  private async run(row: PaymentRow, resumed: boolean): Promise<PaymentRow> {
+    const { merchantId } = RequestContext.require();
+    // A resumed payment whose earlier attempt reached the wallet may have moved money already.
+    const earlierMoneyStep = resumed && row.step === 'wallet';
+    const progress: Progress = { moneyStep: earlierMoneyStep };
+    try {
+      return await this.steps(row, progress);
+    } catch (err) {
+      const e = DomainError.fromWire(err);
+      const decline = declineCodeOf(e.code);
+      if (decline) return this.fail(row, decline, e.message, progress, e.details);
+      // Nothing moved if the wallet was never asked, or nobody was there to answer ("no
+      // responders"): forget the attempt, so the caller's retry with the same key runs again.
+      if (!earlierMoneyStep && (!progress.moneyStep || e.code === 'SERVICE_UNAVAILABLE')) {
+        await this.repo.release(merchantId, row.id);
+      } else {
+        log.warn(`payment ${row.id}: outcome of the wallet step unknown (${e.code}); left PROCESSING for a retry after its lease`);
+      }
+      throw e;
+    }
+  }
+
+  private async steps(row: PaymentRow, progress: Progress): Promise<PaymentRow> {
+    const { merchantId } = RequestContext.require();
+    const currency = row.currency.trim();
+    const amount = formatAmount(row.amountMinor, currency);
+
+    const accounts = await this.rpc.call(RPCS.walletResolveAccounts, {
+      source_account: row.sourceAccount,
+      destination_account: row.destinationAccount,
+    });
+    for (const a of [accounts.source, accounts.destination]) {
+      if (a.status !== 'active') {
+        const code: PaymentFailureCode = a.status === 'closed' ? 'ACCOUNT_CLOSED' : 'ACCOUNT_FROZEN';
+        return this.fail(row, code, `Account ${a.account_id} is ${a.status}`, progress);
+      }
+    }
+
+    await this.repo.progress(merchantId, row.id, 'risk');
+    progress.risk = await this.rpc.call(ROUTES.riskScore, {
+      account: row.sourceAccount,
+      amount,
+      currency,
+      destination: row.destinationAccount,
+      payment_id: row.id,
+    });
+    if (progress.risk.decision === 'DECLINE') {
+      return this.fail(row, 'RISK_DECLINED', `Declined by the risk rules (score ${progress.risk.score})`, progress);
+    }
+
+    const money = progress.moneyStep && row.debitCurrency ? storedMoney(row) : await this.price(row, accounts.source);
+    if (money.debit.minor <= 0n) {
+      const message = `${amount} ${currency} converts to nothing in ${money.debit.currency}`;
+      return this.fail(row, 'AMOUNT_TOO_SMALL', message, progress);
+    }
+    const decided: Partial<Outcome> = {
+      debitCurrency: money.debit.currency,
+      debitAmountMinor: money.debit.minor,
+      creditCurrency: currency,
+      creditAmountMinor: row.amountMinor,
+      fx: money.fx,
+      risk: riskOf(progress.risk),
+    };
+    await this.repo.progress(merchantId, row.id, 'wallet', decided);
+    progress.moneyStep = true;
+
+    if (progress.risk.decision === 'REVIEW') {
+      await this.rpc.call(RPCS.walletHold, {
+        reference: walletReference(row.id, 'hold'),
+        account_id: row.sourceAccount,
+        amount: { currency: money.debit.currency, amount_minor: money.debit.minor.toString() },
+      });
+      return this.repo.finish(merchantId, row.id, { ...decided, status: 'PENDING' } as Outcome);
+    }
+    await this.rpc.call(RPCS.walletTransfer, {
+      reference: walletReference(row.id, 'capture'),
+      source_account: row.sourceAccount,
+      destination_account: row.destinationAccount,
+      debit: { currency: money.debit.currency, amount_minor: money.debit.minor.toString() },
+      credit: { currency, amount_minor: row.amountMinor.toString() },
+    });
+    return this.repo.finish(merchantId, row.id, { ...decided, status: 'CAPTURED' } as Outcome);
+  }
+
+  /** The debit: the payment currency if the source holds it, else its default currency converted once. */
+  private async price(
+    row: PaymentRow,
+    source: ResolvedAccount,
+  ): Promise<{ debit: { currency: string; minor: bigint }; fx: PaymentFxDto | null }> {
+    const currency = row.currency.trim();
+    const debitCurrency = debitCurrencyFor(currency, source);
+    if (debitCurrency === currency) return { debit: { currency, minor: row.amountMinor }, fx: null };
+    await this.repo.progress(RequestContext.require().merchantId, row.id, 'fx');
+    const conv = await this.rpc.call(ROUTES.fxConvert, {
+      from: currency,
+      to: debitCurrency,
+      amount: formatAmount(row.amountMinor, currency),
+    });
+    return {
+      debit: { currency: debitCurrency, minor: parseAmount(conv.converted, debitCurrency, { allowZero: true }) },
+      fx: { rate: conv.rate, quote_id: null, conversion_id: null, as_of: conv.as_of },
+    };
+  }
+
+  private async fail(
+    row: PaymentRow,
+    code: PaymentFailureCode,
+    message: string,
+    progress: Progress,
+    details: ErrorDetail[] = [],
+  ): Promise<PaymentRow> {
+    const insufficient = code === 'INSUFFICIENT_FUNDS' ? details.find((d) => d.reason === 'INSUFFICIENT_FUNDS') : undefined;
+    return this.repo.finish(RequestContext.require().merchantId, row.id, {
+      status: 'FAILED',
+      failureCode: code,
+      failureMessage: message,
+      failureDetails: insufficient
+        ? { currency: insufficient.currency, available: insufficient.available, required: insufficient.required }
+        : null,
+      risk: progress.risk ? riskOf(progress.risk) : null,
+    });
+  }
+}
+
+function riskOf(r: ScoreResponse) {
+  return { score: r.score, decision: r.decision, reasons: r.reasons, rules_version: r.rules_version };
+}
+
+function storedMoney(row: PaymentRow): { debit: { currency: string; minor: bigint }; fx: PaymentFxDto | null } {
+  return { debit: { currency: row.debitCurrency!.trim(), minor: row.debitAmountMinor! }, fx: (row.fx as PaymentFxDto | null) ?? null };
+}
+
+function amountOf(currency: string | null, minor: bigint | null) {
+  if (!currency || minor === null) return null;
+  const c = currency.trim();
+  return { currency: c, amount: formatAmount(minor, c) };
+}
+
+/** The payment object, as the API shows it. */
+export function toDto(row: PaymentRow): PaymentDto {
+  const currency = row.currency.trim();
+  const risk = row.risk as (ScoreResponse & { rules_version?: string }) | null;
+  return {
+    id: row.id,
+    status: row.status as PaymentStatus,
+    currency,
+    amount: formatAmount(row.amountMinor, currency),
+    source_account: row.sourceAccount,
+    destination_account: row.destinationAccount,
+    debit: row.status === 'FAILED' ? null : amountOf(row.debitCurrency, row.debitAmountMinor),
+    credit: row.status === 'FAILED' ? null : amountOf(row.creditCurrency, row.creditAmountMinor),
+    fx: row.status === 'FAILED' ? null : ((row.fx as PaymentFxDto | null) ?? null),
+    risk: risk ? { score: risk.score, decision: risk.decision, reasons: risk.reasons } : null,
+    failure_code: (row.failureCode as PaymentFailureCode | null) ?? null,
+    failure_message: row.failureMessage ?? null,
+    failure_details: (row.failureDetails as PaymentDto['failure_details']) ?? null,
+    metadata: (row.metadata as Record<string, string>) ?? {},
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The ledger's pure rules: which entries an operation posts, in which order rows are locked, and
+ * that every journal balances. No framework, no database: the repository applies what this decides.
+ */
+
+export const SETTLEMENT_ACCOUNT = 'house:settlement';
+export const FX_ACCOUNT = 'house:fx';
+export const HOUSE_PREFIX = 'house:';
+
+export interface Leg {
+  accountId: string;
+  currency: string;
+  /** Signed minor units: credit +, debit −. */
+  delta: bigint;
+  /** House accounts may go negative and keep no running balance on their entries. */
+  house: boolean;
+}
+
+export interface Movement {
+  sourceAccount: string;
+  destinationAccount: string;
+  debit: { currency: string; minor: bigint };
+  credit: { currency: string; minor: bigint };
+}
+
+export class LedgerRuleError extends Error {}
+
+/**
+ * The legs of a transfer. Same currency: 2 legs (the debit must equal the credit). Different
+ * currencies: 4 legs through the house FX account, which receives the debit currency and pays
+ * out the credit currency, so the journal sums to zero in each currency.
+ */
+export function transferLegs(m: Movement): Leg[] {
+  if (m.debit.minor <= 0n || m.credit.minor <= 0n) throw new LedgerRuleError('transfer amounts must be positive');
+  if (m.sourceAccount === m.destinationAccount) throw new LedgerRuleError('source and destination must differ');
+  const legs: Leg[] = [
+    { accountId: m.sourceAccount, currency: m.debit.currency, delta: -m.debit.minor, house: false },
+    { accountId: m.destinationAccount, currency: m.credit.currency, delta: m.credit.minor, house: false },
+  ];
+  if (m.debit.currency === m.credit.currency) {
+    if (m.debit.minor !== m.credit.minor) throw new LedgerRuleError('a same-currency transfer must debit what it credits');
+  } else {
+    legs.push(
+      { accountId: FX_ACCOUNT, currency: m.debit.currency, delta: m.debit.minor, house: true },
+      { accountId: FX_ACCOUNT, currency: m.credit.currency, delta: -m.credit.minor, house: true },
+    );
+  }
+  assertBalanced(legs);
+  return lockOrder(legs);
+}
+
+/** The legs of a deposit: the wallet is credited from the house settlement account. */
+export function depositLegs(accountId: string, currency: string, minor: bigint): Leg[] {
+  if (minor <= 0n) throw new LedgerRuleError('deposit amount must be positive');
+  return lockOrder([
+    { accountId, currency, delta: minor, house: false },
+    { accountId: SETTLEMENT_ACCOUNT, currency, delta: -minor, house: true },
+  ]);
+}
+
+/**
+ * One global order for touching balance rows (account, then currency), so two operations on
+ * the same rows never wait on each other in opposite orders (no deadlocks).
+ */
+export function lockOrder(legs: Leg[]): Leg[] {
+  return [...legs].sort((a, b) => cmp(a.accountId, b.accountId) || cmp(a.currency, b.currency));
+}
+
+export function assertBalanced(legs: readonly Leg[]): void {
+  const sums = new Map<string, bigint>();
+  for (const l of legs) sums.set(l.currency, (sums.get(l.currency) ?? 0n) + l.delta);
+  for (const [currency, sum] of sums) {
+    if (sum !== 0n) throw new LedgerRuleError(`journal does not balance in ${currency}: ${sum}`);
+  }
+}
+
+/** Whether a wallet may take this debit: `available` (ledger − held) must cover it unless overdraft is allowed. */
+export function canDebit(ledger: bigint, held: bigint, debit: bigint, allowOverdraft: boolean): boolean {
+  return allowOverdraft || ledger - held - debit >= 0n;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,19 @@
+import Decimal from 'decimal.js';
+import { ECB_REFERENCE_SNAPSHOT } from '../../apps/fx/src/domain/ecb-snapshot.data';
+
+/** The expected cross rate, recomputed here from the snapshot independently of libs/money. */
+export function expectedRate(base: string, quote: string): string {
+  const Dx = Decimal.clone({ precision: 50, rounding: Decimal.ROUND_HALF_EVEN });
+  const per = (c: string) => new Dx(c === 'EUR' ? '1' : ECB_REFERENCE_SNAPSHOT.rates[c]);
+  return per(quote).div(per(base)).toSignificantDigits(12, Decimal.ROUND_HALF_EVEN).toFixed();
+}
+
+/** amount × rate rounded half-even once to `decimals`, as a fixed-decimals string. */
+export function expectedConverted(amount: string, rate: string, decimals: number): string {
+  return new Decimal(amount).mul(rate).toDecimalPlaces(decimals, Decimal.ROUND_HALF_EVEN).toFixed(decimals);
+}
+
+/** `a + b` of two decimal strings, kept at `decimals` places. */
+export function addDecimal(a: string, b: string, decimals = 2): string {
+  return new Decimal(a).plus(b).toFixed(decimals);
+}
