@@ -24,4 +24,16 @@ key=$(grep -o 'pk_[A-Za-z0-9_]*' "$log" | head -1)
 curl -sf -H "Authorization: Bearer $key" "http://127.0.0.1:8080/rate?base=USD&quote=IDR" >/dev/null
 curl -sf "http://127.0.0.1:8082/convert?from=USD&to=IDR&amount=1" >/dev/null
 curl -sf "http://127.0.0.1:8083/balance/ACC_001" >/dev/null
-echo "seed curls answered"
+score=$(curl -sf -X POST http://127.0.0.1:8084/score -H "Content-Type: application/json" \
+  -d '{"account":"ACC_001","amount":999.99,"currency":"USD"}')
+grep -q '"decision":"APPROVE"' <<<"$score" || { echo "score: $score" >&2; exit 1; }
+pay='{"id":"PAY-001","currency":"USD","amount":123.45,"source_account":"ACC_SRC_ABC","destination_account":"ACC_DST_DEF"}'
+first=$(curl -sf -X POST http://127.0.0.1:8081/payments -H "Content-Type: application/json" -d "$pay")
+grep -q '"status":"CAPTURED"' <<<"$first" || { echo "payment: $first" >&2; exit 1; }
+replay=$(curl -sf -i -X POST http://127.0.0.1:8081/payments -H "Content-Type: application/json" -d "$pay")
+grep -qi '^idempotent-replayed: true' <<<"$replay" || { echo "replay: $replay" >&2; exit 1; }
+grep -q '"currency":"USD","available":"99876.55"' <<<"$(curl -sf http://127.0.0.1:8083/balance/ACC_SRC_ABC)" || {
+  echo "ACC_SRC_ABC did not move by exactly 123.45 USD" >&2
+  exit 1
+}
+echo "seed curls answered (PAY-001 captured once, replayed once)"

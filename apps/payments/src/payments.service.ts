@@ -213,13 +213,17 @@ function riskOf(r: ScoreResponse) {
 }
 
 function storedMoney(row: PaymentRow): { debit: { currency: string; minor: bigint }; fx: PaymentFxDto | null } {
-  return { debit: { currency: row.debitCurrency!.trim(), minor: row.debitAmountMinor! }, fx: (row.fx as PaymentFxDto | null) ?? null };
+  return { debit: { currency: row.debitCurrency!.trim(), minor: row.debitAmountMinor! }, fx: fxOf(row.fx as PaymentFxDto | null) };
 }
 
 function amountOf(currency: string | null, minor: bigint | null) {
   if (!currency || minor === null) return null;
   const c = currency.trim();
   return { currency: c, amount: formatAmount(minor, c) };
+}
+
+function fxOf(fx: PaymentFxDto | null): PaymentFxDto | null {
+  return fx && { rate: fx.rate, quote_id: fx.quote_id, conversion_id: fx.conversion_id, as_of: fx.as_of };
 }
 
 /** The payment object, as the API shows it. */
@@ -235,8 +239,15 @@ export function toDto(row: PaymentRow): PaymentDto {
     destination_account: row.destinationAccount,
     debit: row.status === 'FAILED' ? null : amountOf(row.debitCurrency, row.debitAmountMinor),
     credit: row.status === 'FAILED' ? null : amountOf(row.creditCurrency, row.creditAmountMinor),
-    fx: row.status === 'FAILED' ? null : ((row.fx as PaymentFxDto | null) ?? null),
-    risk: risk ? { score: risk.score, decision: risk.decision, reasons: risk.reasons } : null,
+    fx: row.status === 'FAILED' ? null : fxOf(row.fx as PaymentFxDto | null),
+    // Stored as jsonb (which orders keys its own way): rebuilt here in the documented order.
+    risk: risk
+      ? {
+          score: risk.score,
+          decision: risk.decision,
+          reasons: risk.reasons.map((r) => ({ code: r.code, weight: r.weight, detail: r.detail })),
+        }
+      : null,
     failure_code: (row.failureCode as PaymentFailureCode | null) ?? null,
     failure_message: row.failureMessage ?? null,
     failure_details: (row.failureDetails as PaymentDto['failure_details']) ?? null,
