@@ -30,6 +30,7 @@ export class EnvSchema {
   @IsOptional() @IsInt() @Min(50) @Max(120000) RPC_MAX_CALL_MS?: number;
   @IsOptional() @Matches(/^pk_[A-Za-z0-9_]{16,200}$/) DEMO_API_KEY?: string;
   @IsOptional() @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL?: string;
+  @IsOptional() @IsIn(['true', 'false']) DEMO_DATA?: string;
 }
 
 export interface RuntimeConfig {
@@ -41,6 +42,8 @@ export interface RuntimeConfig {
   gatewayHost: string;
   requestBudgetMs: number;
   demoApiKey?: string;
+  /** Create the demo merchant's wallets on first start (default: yes, except in production). */
+  demoData: boolean;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 }
 
@@ -75,6 +78,7 @@ export function loadRuntimeConfig(raw: NodeJS.ProcessEnv = process.env, override
     gatewayHost: env.GATEWAY_HOST ?? '0.0.0.0',
     requestBudgetMs: env.REQUEST_BUDGET_MS ?? 10_000,
     demoApiKey: nodeEnv === 'production' ? env.DEMO_API_KEY : (env.DEMO_API_KEY ?? DEFAULT_DEMO_API_KEY),
+    demoData: env.DEMO_DATA === undefined ? nodeEnv !== 'production' : env.DEMO_DATA === 'true',
     logLevel: (env.LOG_LEVEL ?? 'warn') as RuntimeConfig['logLevel'],
   };
   return { ...config, ...overrides };

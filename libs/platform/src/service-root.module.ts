@@ -8,6 +8,7 @@ import { TransportModule } from '@paygate/transport';
 import { join } from 'node:path';
 import { HealthController } from './health';
 import type { RuntimeConfig } from './runtime-config';
+import { RuntimeConfigModule } from './runtime-config.module';
 
 export interface ServiceDefinition {
   service: ServiceName;
@@ -39,6 +40,7 @@ export class ServiceRootModule {
     return {
       module: ServiceRootModule,
       imports: [
+        RuntimeConfigModule.forRoot(rt),
         TerminusModule,
         EdgeModule.forRoot({ requestBudgetMs: rt.requestBudgetMs }),
         MetricsModule.forRoot(def.service),
