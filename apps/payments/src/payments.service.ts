@@ -16,7 +16,7 @@ import {
 import { formatAmount, parseAmount } from '@paygate/money';
 import { RequestContext, RpcClient } from '@paygate/transport';
 import { debitCurrencyFor, declineCodeOf, httpStatusOfPayment, requestHash, walletReference } from './domain/payment';
-import { Outcome, PaymentRow, PaymentsRepository } from './persistence/payments.repository';
+import { Attempt, Outcome, PaymentRow, PaymentsRepository, attemptOf } from './persistence/payments.repository';
 
 const log = new Logger('Payments');
 
@@ -24,6 +24,8 @@ const log = new Logger('Payments');
 const LEASE_GRACE_MS = 5_000;
 
 interface Progress {
+  /** This attempt's claim on the payment: every write is fenced by it. */
+  attempt: Attempt;
   risk?: ScoreResponse;
   /** Set once the wallet step has been reached by this or an earlier attempt: money may have moved. */
   moneyStep: boolean;
@@ -85,10 +87,9 @@ export class PaymentsService {
   }
 
   private async run(row: PaymentRow, resumed: boolean): Promise<PaymentRow> {
-    const { merchantId } = RequestContext.require();
     // A resumed payment whose earlier attempt reached the wallet may have moved money already.
     const earlierMoneyStep = resumed && row.step === 'wallet';
-    const progress: Progress = { moneyStep: earlierMoneyStep };
+    const progress: Progress = { attempt: attemptOf(row), moneyStep: earlierMoneyStep };
     try {
       return await this.steps(row, progress);
     } catch (err) {
@@ -98,7 +99,7 @@ export class PaymentsService {
       // Nothing moved if the wallet was never asked, or nobody was there to answer ("no
       // responders"): forget the attempt, so the caller's retry with the same key runs again.
       if (!earlierMoneyStep && (!progress.moneyStep || e.code === 'SERVICE_UNAVAILABLE')) {
-        await this.repo.release(merchantId, row.id);
+        await this.repo.release(progress.attempt);
       } else {
         log.warn(`payment ${row.id}: outcome of the wallet step unknown (${e.code}); left PROCESSING for a retry after its lease`);
       }
@@ -107,7 +108,6 @@ export class PaymentsService {
   }
 
   private async steps(row: PaymentRow, progress: Progress): Promise<PaymentRow> {
-    const { merchantId } = RequestContext.require();
     const currency = row.currency.trim();
     const amount = formatAmount(row.amountMinor, currency);
 
@@ -122,7 +122,7 @@ export class PaymentsService {
       }
     }
 
-    await this.repo.progress(merchantId, row.id, 'risk');
+    await this.repo.progress(progress.attempt, 'risk');
     progress.risk = await this.rpc.call(ROUTES.riskScore, {
       account: row.sourceAccount,
       amount,
@@ -134,7 +134,7 @@ export class PaymentsService {
       return this.fail(row, 'RISK_DECLINED', `Declined by the risk rules (score ${progress.risk.score})`, progress);
     }
 
-    const money = progress.moneyStep && row.debitCurrency ? storedMoney(row) : await this.price(row, accounts.source);
+    const money = progress.moneyStep && row.debitCurrency ? storedMoney(row) : await this.price(row, accounts.source, progress);
     if (money.debit.minor <= 0n) {
       const message = `${amount} ${currency} converts to nothing in ${money.debit.currency}`;
       return this.fail(row, 'AMOUNT_TOO_SMALL', message, progress);
@@ -147,7 +147,7 @@ export class PaymentsService {
       fx: money.fx,
       risk: riskOf(progress.risk),
     };
-    await this.repo.progress(merchantId, row.id, 'wallet', decided);
+    await this.repo.progress(progress.attempt, 'wallet', decided);
     progress.moneyStep = true;
 
     if (progress.risk.decision === 'REVIEW') {
@@ -156,7 +156,7 @@ export class PaymentsService {
         account_id: row.sourceAccount,
         amount: { currency: money.debit.currency, amount_minor: money.debit.minor.toString() },
       });
-      return this.repo.finish(merchantId, row.id, { ...decided, status: 'PENDING' } as Outcome);
+      return this.settle(progress, { ...decided, status: 'PENDING' } as Outcome);
     }
     await this.rpc.call(RPCS.walletTransfer, {
       reference: walletReference(row.id, 'capture'),
@@ -165,18 +165,19 @@ export class PaymentsService {
       debit: { currency: money.debit.currency, amount_minor: money.debit.minor.toString() },
       credit: { currency, amount_minor: row.amountMinor.toString() },
     });
-    return this.repo.finish(merchantId, row.id, { ...decided, status: 'CAPTURED' } as Outcome);
+    return this.settle(progress, { ...decided, status: 'CAPTURED' } as Outcome);
   }
 
   /** The debit: the payment currency if the source holds it, else its default currency converted once. */
   private async price(
     row: PaymentRow,
     source: ResolvedAccount,
+    progress: Progress,
   ): Promise<{ debit: { currency: string; minor: bigint }; fx: PaymentFxDto | null }> {
     const currency = row.currency.trim();
     const debitCurrency = debitCurrencyFor(currency, source);
     if (debitCurrency === currency) return { debit: { currency, minor: row.amountMinor }, fx: null };
-    await this.repo.progress(RequestContext.require().merchantId, row.id, 'fx');
+    await this.repo.progress(progress.attempt, 'fx');
     const conv = await this.rpc.call(ROUTES.fxConvert, {
       from: currency,
       to: debitCurrency,
@@ -188,6 +189,18 @@ export class PaymentsService {
     };
   }
 
+  /**
+   * Writes the final state under this attempt's lease. An attempt that lost its lease (it ran
+   * past it and a retry took over) changes nothing: it answers what the payment is now.
+   */
+  private async settle(progress: Progress, outcome: Outcome): Promise<PaymentRow> {
+    const row = await this.repo.finish(progress.attempt, outcome);
+    if (row) return row;
+    const current = await this.repo.find(progress.attempt.merchantId, progress.attempt.id);
+    if (current && current.status !== 'PROCESSING') return current;
+    throw new DomainError('IDEMPOTENCY_IN_PROGRESS', `Payment ${progress.attempt.id} was taken over by a retry; retry shortly`);
+  }
+
   private async fail(
     row: PaymentRow,
     code: PaymentFailureCode,
@@ -196,7 +209,7 @@ export class PaymentsService {
     details: ErrorDetail[] = [],
   ): Promise<PaymentRow> {
     const insufficient = code === 'INSUFFICIENT_FUNDS' ? details.find((d) => d.reason === 'INSUFFICIENT_FUNDS') : undefined;
-    return this.repo.finish(RequestContext.require().merchantId, row.id, {
+    return this.settle(progress, {
       status: 'FAILED',
       failureCode: code,
       failureMessage: message,

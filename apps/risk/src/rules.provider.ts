@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { projectRoot } from '@paygate/database';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RulesFile, parseRulesFile } from './domain';
+import { RulesFile, RulesFileError, parseRulesFile } from './domain';
 
 const log = new Logger('RiskRules');
 
@@ -12,7 +12,15 @@ export function rulesPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function loadRulesFile(path: string): RulesFile {
-  return parseRulesFile(JSON.parse(readFileSync(path, 'utf8')) as unknown, path);
+  const text = readFileSync(path, 'utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    // JSON.parse's message does not say which file: name it, like every other rules file error.
+    throw new RulesFileError('', `is not valid JSON: ${(e as Error).message}`, path);
+  }
+  return parseRulesFile(raw, path);
 }
 
 /** The active rules file, loaded and validated at start (a bad file stops the service with a clear message). */

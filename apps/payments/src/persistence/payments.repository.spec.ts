@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { DatabaseHandle, Db, migrationsFolder, openDatabase, queryRows } from '@paygate/database';
 import { createTestDatabase, TestDatabase } from '@paygate/testing';
 import { requestHash } from '../domain/payment';
-import { Claim, NewPayment, Outcome, PaymentsRepository } from './payments.repository';
+import { Claim, NewPayment, Outcome, PaymentsRepository, Attempt } from './payments.repository';
 
 type Driver = 'postgres' | 'pglite';
 
@@ -43,6 +43,8 @@ const CAPTURED: Outcome = {
 };
 
 const kindOf = (c: Claim) => c.kind;
+/** The attempt that claimed `id` with `lease`. */
+const attempt = (m: string, id: string, lease: Date): Attempt => ({ merchantId: m, id, lease });
 
 describe.each<Driver>(['postgres', 'pglite'])('PaymentsRepository on %s', (driver) => {
   let testDb: TestDatabase | undefined;
@@ -120,7 +122,7 @@ describe.each<Driver>(['postgres', 'pglite'])('PaymentsRepository on %s', (drive
     const m = merchant('done');
     const p = payment();
     await repo.claim(m, p, at(30_000), T0);
-    const finished = await repo.finish(m, p.id, CAPTURED);
+    const finished = await repo.finish(attempt(m, p.id, at(30_000)), CAPTURED);
     expect(finished).toMatchObject({
       status: 'CAPTURED',
       step: null,
@@ -148,7 +150,7 @@ describe.each<Driver>(['postgres', 'pglite'])('PaymentsRepository on %s', (drive
     const otherId = payment({ idempotencyKey: 'key-1' });
     expect((await repo.claim(m, otherId, at(30_000), T0)).kind).toBe('key_reused');
     // Also after the payment finished: the body check comes before the replay.
-    await repo.finish(m, p.id, CAPTURED);
+    await repo.finish(attempt(m, p.id, at(30_000)), CAPTURED);
     expect((await repo.claim(m, other, at(30_000), T0)).kind).toBe('key_reused');
     expect(await countRows(m)).toBe(1);
   });
@@ -160,7 +162,7 @@ describe.each<Driver>(['postgres', 'pglite'])('PaymentsRepository on %s', (drive
     expect(await repo.claim(m, payment({ id: p.id, idempotencyKey: 'key-b' }), at(30_000), T0)).toEqual({ kind: 'id_exists' });
     // The same body under another key is still another request for an existing id.
     expect(await repo.claim(m, { ...p, idempotencyKey: 'key-c' }, at(30_000), T0)).toEqual({ kind: 'id_exists' });
-    await repo.finish(m, p.id, CAPTURED);
+    await repo.finish(attempt(m, p.id, at(30_000)), CAPTURED);
     expect(await repo.claim(m, { ...p, idempotencyKey: 'key-d' }, at(30_000), T0)).toEqual({ kind: 'id_exists' });
     expect(await countRows(m)).toBe(1);
   });
@@ -169,7 +171,7 @@ describe.each<Driver>(['postgres', 'pglite'])('PaymentsRepository on %s', (drive
     const m = merchant('lease');
     const p = payment();
     await repo.claim(m, p, at(30_000), T0);
-    await repo.progress(m, p.id, 'wallet', { debitCurrency: 'USD', debitAmountMinor: 12345n });
+    await repo.progress(attempt(m, p.id, at(30_000)), 'wallet', { debitCurrency: 'USD', debitAmountMinor: 12345n });
 
     const later = at(30_001);
     const takeover = await repo.claim(m, p, at(90_000), later);
@@ -204,26 +206,26 @@ describe.each<Driver>(['postgres', 'pglite'])('PaymentsRepository on %s', (drive
     const m = merchant('release');
     const p = payment();
     await repo.claim(m, p, at(30_000), T0);
-    await repo.progress(m, p.id, 'risk');
-    await repo.release(m, p.id);
+    await repo.progress(attempt(m, p.id, at(30_000)), 'risk');
+    await repo.release(attempt(m, p.id, at(30_000)));
     expect(await repo.find(m, p.id)).toBeUndefined();
 
     const again = await repo.claim(m, p, at(45_000), at(1_000));
     expect(again).toMatchObject({ kind: 'owned', resumed: false, row: { step: 'accounts', leaseExpiresAt: at(45_000) } });
 
     // A finished payment is never released.
-    const done = await repo.finish(m, p.id, CAPTURED);
-    await repo.release(m, p.id);
+    const done = await repo.finish(attempt(m, p.id, at(45_000)), CAPTURED);
+    await repo.release(attempt(m, p.id, at(45_000)));
     expect(await repo.find(m, p.id)).toEqual(done);
     // Releasing what does not exist is a no-op.
-    await expect(repo.release(m, 'PAY-missing')).resolves.toBeUndefined();
+    await expect(repo.release(attempt(m, 'PAY-missing', T0))).resolves.toBeUndefined();
   });
 
   it('finish moves only a PROCESSING payment: a second finish returns the stored row unchanged', async () => {
     const m = merchant('finish');
     const p = payment();
     await repo.claim(m, p, at(30_000), T0);
-    const failed = await repo.finish(m, p.id, {
+    const failed = await repo.finish(attempt(m, p.id, at(30_000)), {
       status: 'FAILED',
       failureCode: 'INSUFFICIENT_FUNDS',
       failureMessage: 'not enough',
@@ -237,13 +239,33 @@ describe.each<Driver>(['postgres', 'pglite'])('PaymentsRepository on %s', (drive
       step: null,
       leaseExpiresAt: null,
     });
-    const second = await repo.finish(m, p.id, CAPTURED);
-    expect(second).toEqual(failed);
+    const second = await repo.finish(attempt(m, p.id, at(30_000)), CAPTURED);
+    expect(second).toBeUndefined();
     expect(await repo.find(m, p.id)).toEqual(failed);
 
     // progress does not touch a finished payment either.
-    await repo.progress(m, p.id, 'wallet', { debitCurrency: 'EUR' });
+    await repo.progress(attempt(m, p.id, at(30_000)), 'wallet', { debitCurrency: 'EUR' });
     expect(await repo.find(m, p.id)).toEqual(failed);
+  });
+
+  it('fences a late attempt: once a retry took over its lease, it can neither progress, finish nor release the payment', async () => {
+    const m = merchant('fence');
+    const p = payment();
+    await repo.claim(m, p, at(1_000), T0);
+    const late = attempt(m, p.id, at(1_000));
+    const takeover = await repo.claim(m, p, at(60_000), at(2_000));
+    expect(takeover).toMatchObject({ kind: 'owned', resumed: true });
+    await repo.progress(late, 'wallet', { debitCurrency: 'EUR' });
+    expect(await repo.finish(late, CAPTURED)).toBeUndefined();
+    await repo.release(late);
+    expect(await repo.find(m, p.id)).toMatchObject({
+      status: 'PROCESSING',
+      step: 'accounts',
+      debitCurrency: null,
+      leaseExpiresAt: at(60_000),
+    });
+    // The owner still can.
+    expect(await repo.finish(attempt(m, p.id, at(60_000)), CAPTURED)).toMatchObject({ status: 'CAPTURED' });
   });
 
   it('keeps merchants apart: the same id and key under another merchant is another payment', async () => {
@@ -252,9 +274,9 @@ describe.each<Driver>(['postgres', 'pglite'])('PaymentsRepository on %s', (drive
     const p = payment();
     expect((await repo.claim(m1, p, at(30_000), T0)).kind).toBe('owned');
     expect((await repo.claim(m2, p, at(30_000), T0)).kind).toBe('owned');
-    await repo.finish(m1, p.id, CAPTURED);
+    await repo.finish(attempt(m1, p.id, at(30_000)), CAPTURED);
     expect((await repo.find(m2, p.id))!.status).toBe('PROCESSING');
-    await repo.release(m2, p.id);
+    await repo.release(attempt(m2, p.id, at(30_000)));
     expect((await repo.find(m1, p.id))!.status).toBe('CAPTURED');
     expect(await repo.find(m2, p.id)).toBeUndefined();
   });
@@ -282,7 +304,7 @@ describe.each<Driver>(['postgres', 'pglite'])('PaymentsRepository on %s', (drive
       const m = merchant('race-release');
       const p = payment();
       await repo.claim(m, p, at(30_000), T0);
-      const release = repo.release(m, p.id);
+      const release = repo.release(attempt(m, p.id, at(30_000)));
       const claims = await Promise.all([release, ...Array.from({ length: 6 }, () => repo.claim(m, p, at(30_000), T0))]);
       const kinds = (claims.slice(1) as Claim[]).map(kindOf);
       for (const k of kinds) expect(['owned', 'in_progress']).toContain(k);

@@ -94,26 +94,53 @@ export class PaymentsRepository {
     return row;
   }
 
-  /** Records progress of a PROCESSING payment (its step, and what it has decided so far). */
-  async progress(merchantId: string, id: string, step: string, fields: Partial<Outcome> = {}): Promise<void> {
+  /** Records progress (its step, and what it has decided so far), if this attempt still owns the payment. */
+  async progress(attempt: Attempt, step: string, fields: Partial<Outcome> = {}): Promise<void> {
     await this.db
       .update(payments)
       .set({ ...fields, step, updatedAt: sql`now()` })
-      .where(and(eq(payments.merchantId, merchantId), eq(payments.id, id), eq(payments.status, 'PROCESSING')));
+      .where(owned(attempt));
   }
 
-  /** The final state. Only a PROCESSING payment moves; the row as stored is returned either way. */
-  async finish(merchantId: string, id: string, outcome: Outcome): Promise<PaymentRow> {
+  /**
+   * The final state, if this attempt still owns the payment (it is PROCESSING under this
+   * attempt's lease); otherwise nothing changes and `undefined` says the attempt lost it.
+   */
+  async finish(attempt: Attempt, outcome: Outcome): Promise<PaymentRow | undefined> {
     const [row] = await this.db
       .update(payments)
       .set({ ...outcome, step: null, leaseExpiresAt: null, updatedAt: sql`now()` })
-      .where(and(eq(payments.merchantId, merchantId), eq(payments.id, id), eq(payments.status, 'PROCESSING')))
+      .where(owned(attempt))
       .returning();
-    return row ?? (await this.find(merchantId, id))!;
+    return row;
   }
 
-  /** Forgets a payment whose attempt failed before any money could move: a retry runs it anew. */
-  async release(merchantId: string, id: string): Promise<void> {
-    await this.db.delete(payments).where(and(eq(payments.merchantId, merchantId), eq(payments.id, id), eq(payments.status, 'PROCESSING')));
+  /** Forgets a payment whose attempt failed before any money could move (a retry runs it anew), if this attempt still owns it. */
+  async release(attempt: Attempt): Promise<void> {
+    await this.db.delete(payments).where(owned(attempt));
   }
+}
+
+/**
+ * One attempt at a PROCESSING payment, fenced by the lease it claimed: a late attempt whose
+ * lease was taken over by a retry can no longer change or delete the payment.
+ */
+export interface Attempt {
+  merchantId: string;
+  id: string;
+  lease: Date;
+}
+
+export function attemptOf(row: PaymentRow): Attempt {
+  if (!row.leaseExpiresAt) throw new Error(`payment ${row.id} is not leased`);
+  return { merchantId: row.merchantId, id: row.id, lease: row.leaseExpiresAt };
+}
+
+function owned(a: Attempt) {
+  return and(
+    eq(payments.merchantId, a.merchantId),
+    eq(payments.id, a.id),
+    eq(payments.status, 'PROCESSING'),
+    eq(payments.leaseExpiresAt, a.lease),
+  );
 }
