@@ -53,7 +53,7 @@ export class WalletService {
     const created = await this.refusals(() =>
       this.ledger.createAccount(merchantId, {
         accountId: req.account_id,
-        currencies: req.currencies,
+        currencies: [...new Set(req.currencies)],
         defaultCurrency,
         allowOverdraft: req.allow_overdraft ?? false,
       }),
@@ -144,7 +144,7 @@ export class WalletService {
         case 'ACCOUNT_EXISTS':
           throw new DomainError('ACCOUNT_EXISTS', `Account ${r.accountId} already exists`);
         case 'REFERENCE_REUSED':
-          throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Reference ${r.reference} was already used with a different deposit`);
+          throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Reference ${r.reference} was already used for a different operation`);
         case 'INSUFFICIENT_FUNDS': {
           const available = formatAmount(r.availableMinor, r.currency);
           const required = formatAmount(r.requiredMinor, r.currency);

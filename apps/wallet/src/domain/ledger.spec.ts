@@ -38,9 +38,7 @@ const key = (l: Leg) => `${l.accountId}\u0000${l.currency}`;
 const isSorted = (legs: readonly Leg[]) =>
   legs.every(
     (l, i) =>
-      i === 0 ||
-      legs[i - 1].accountId < l.accountId ||
-      (legs[i - 1].accountId === l.accountId && legs[i - 1].currency <= l.currency),
+      i === 0 || legs[i - 1].accountId < l.accountId || (legs[i - 1].accountId === l.accountId && legs[i - 1].currency <= l.currency),
   );
 
 describe('transferLegs', () => {
@@ -175,8 +173,8 @@ describe('canDebit', () => {
 });
 
 describe('properties', () => {
-  const account = fc.constantFrom('ACC_A', 'ACC_B', 'acc_c', 'ZED', 'house_like', 'w-1');
-  const currency = fc.constantFrom('USD', 'EUR', 'IDR', 'JPY');
+  const account: fc.Arbitrary<string> = fc.constantFrom('ACC_A', 'ACC_B', 'acc_c', 'ZED', 'house_like', 'w-1');
+  const currency: fc.Arbitrary<string> = fc.constantFrom('USD', 'EUR', 'IDR', 'JPY');
   const positive = fc.bigInt({ min: 1n, max: 9_223_372_036_854_775_807n });
   const movement = fc
     .record({ src: account, dst: account, dc: currency, cc: currency, d: positive, c: positive })

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { Db, InjectDb, queryRows, retryTransaction } from '@paygate/database';
-import { Leg, Movement, depositLegs, transferLegs } from '../domain/ledger';
+import { Leg, LedgerRuleError, Movement, depositLegs, transferLegs } from '../domain/ledger';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -153,8 +153,15 @@ export class LedgerRepository {
     const legs = transferLegs(m);
     return retryTransaction(() =>
       this.db.transaction(async (tx) => {
-        const claimed = await this.claimJournal(tx, merchantId, 'transfer', reference);
-        if (!claimed) return this.postedJournal(tx, merchantId, reference);
+        // Each operation kind has its own reference namespace: a deposit's reference can never
+        // replay as a transfer, nor the other way round.
+        const journalRef = `transfer:${reference}`;
+        const claimed = await this.claimJournal(tx, merchantId, 'transfer', journalRef);
+        if (!claimed) {
+          const posted = await this.postedJournal(tx, merchantId, journalRef);
+          if (!(await this.journalMatches(tx, posted.journalId, legs))) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
+          return posted;
+        }
         const wallets = await this.requireActiveWallets(tx, merchantId, [m.sourceAccount, m.destinationAccount]);
         await this.post(tx, merchantId, claimed.id, legs, wallets);
         return { journalId: claimed.id, createdAt: claimed.createdAt, replayed: false };
@@ -176,12 +183,7 @@ export class LedgerRepository {
           posted = { journalId: claimed.id, createdAt: claimed.createdAt, replayed: false };
         } else {
           posted = await this.postedJournal(tx, merchantId, journalRef);
-          const same = await queryRows<{ n: number }>(
-            tx,
-            sql`select count(*)::int as n from wallet.entries
-                 where journal_id = ${posted.journalId} and account_id = ${accountId} and currency = ${currency} and amount_minor = ${minor}`,
-          );
-          if (same[0].n !== 1) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
+          if (!(await this.journalMatches(tx, posted.journalId, legs))) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
         }
         const [bal] = await queryRows<{ ledger_minor: string; held_minor: string }>(
           tx,
@@ -195,6 +197,7 @@ export class LedgerRepository {
 
   /** Reserves funds on a wallet balance (available drops), idempotent on `reference`. */
   async hold(merchantId: string, reference: string, accountId: string, currency: string, minor: bigint): Promise<PostedJournal> {
+    if (minor <= 0n) throw new LedgerRuleError('hold amount must be positive');
     return retryTransaction(() =>
       this.db.transaction(async (tx) => {
         const inserted = await queryRows<{ id: string; created_at: Date }>(
@@ -211,6 +214,7 @@ export class LedgerRepository {
           return { journalId: BigInt(h.id), createdAt: new Date(h.created_at), replayed: true };
         }
         const [account] = await this.requireActiveWallets(tx, merchantId, [accountId]);
+        if (account.allow_overdraft) await this.openBalance(tx, merchantId, accountId, currency);
         const updated = await queryRows<{ held_minor: string }>(
           tx,
           sql`update wallet.balances set held_minor = held_minor + ${minor}, updated_at = now()
@@ -236,6 +240,18 @@ export class LedgerRepository {
           on conflict do nothing returning id, created_at`,
     );
     return rows[0] && { id: BigInt(rows[0].id), createdAt: new Date(rows[0].created_at) };
+  }
+
+  /** Whether a posted journal is exactly these legs (a replay of the same operation, not a reused reference). */
+  private async journalMatches(tx: Tx, journalId: bigint, legs: Leg[]): Promise<boolean> {
+    const rows = await queryRows<{ account_id: string; currency: string; amount_minor: string }>(
+      tx,
+      sql`select account_id, currency, amount_minor::text from wallet.entries where journal_id = ${journalId}`,
+    );
+    const key = (a: string, c: string, d: string) => `${a}|${c.trim()}|${d}`;
+    const posted = rows.map((r) => key(r.account_id, r.currency, r.amount_minor)).sort();
+    const wanted = legs.map((l) => key(l.accountId, l.currency, l.delta.toString())).sort();
+    return posted.length === wanted.length && posted.every((p, i) => p === wanted[i]);
   }
 
   private async postedJournal(tx: Tx, merchantId: string, reference: string): Promise<PostedJournal> {
@@ -276,6 +292,8 @@ export class LedgerRepository {
         await this.upsertBalance(tx, merchantId, leg);
         after.push(null);
       } else if (leg.delta < 0n) {
+        // An overdraft wallet may go below zero in a currency it has never held.
+        if (overdraft.get(leg.accountId)) await this.openBalance(tx, merchantId, leg.accountId, leg.currency);
         const rows = await queryRows<{ ledger_minor: string }>(
           tx,
           sql`update wallet.balances set ledger_minor = ledger_minor + ${leg.delta}, updated_at = now()
@@ -294,6 +312,11 @@ export class LedgerRepository {
           from unnest(${sql.param(legs.map((l) => l.accountId))}::text[], ${sql.param(legs.map((l) => l.currency))}::text[],
                       ${sql.param(legs.map((l) => l.delta.toString()))}::text[]::bigint[],
                       ${sql.param(after.map((b) => (b === null ? null : b.toString())))}::text[]::bigint[]) as t(a, c, d, b)`);
+  }
+
+  private async openBalance(tx: Tx, merchantId: string, accountId: string, currency: string): Promise<void> {
+    await tx.execute(sql`insert into wallet.balances (merchant_id, account_id, currency) values (${merchantId}, ${accountId}, ${currency})
+        on conflict do nothing`);
   }
 
   private async upsertBalance(tx: Tx, merchantId: string, leg: Leg): Promise<bigint> {
