@@ -1,0 +1,303 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { projectRoot } from '@paygate/database';
+import { DEFAULT_DEMO_API_KEY } from '@paygate/platform';
+import { createTestDatabase, freePort, startNatsServer } from '@paygate/testing';
+import { LoadSettings, load } from '../load/command';
+import { parseDuration } from '../load/report';
+import type { LoadResult } from '../load/runner';
+import type { ScenarioName } from '../load/scenarios';
+import { Child, distEntry, startNode, waitHealthy } from './processes';
+
+const HELP = `usage: npm run bench -- [options]
+
+Runs the benchmark scenarios and, in the same run, this machine's ceilings (pgbench of a bare
+two-row transfer on the same PostgreSQL; a bare Nest HTTP endpoint), then prints a Markdown
+table with the figures and their ratios to the ceilings. Needs PostgreSQL (BENCH_DATABASE_ADMIN_URL,
+default postgres://postgres@127.0.0.1:5432/postgres), pgbench and nats-server, and the built apps
+(npm run build).
+
+  --duration D      per scenario (default 10s)
+  --concurrency N   closed-loop workers (default 32)
+  --quick           2 s per scenario (a smoke run, not figures)
+  --only LIST       comma-separated subset: ceilings,monolith,microservices
+  --out PATH        Markdown output (default bench-results/latest.md)
+`;
+
+interface Row {
+  scenario: string;
+  setup: string;
+  result: LoadResult | { achievedRate: number; latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number } };
+  ceiling?: 'pgbench' | 'http';
+  note?: string;
+}
+
+interface Options {
+  durationMs: number;
+  concurrency: number;
+  only: Set<string>;
+  out: string;
+}
+
+const ADMIN_URL = () =>
+  process.env.BENCH_DATABASE_ADMIN_URL ?? process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string', default: '10s' },
+      concurrency: { type: 'string', default: '32' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string', default: 'ceilings,monolith,microservices' },
+      out: { type: 'string', default: 'bench-results/latest.md' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const o: Options = {
+    durationMs: values.quick ? 2000 : parseDuration(values.duration!),
+    concurrency: Number(values.concurrency),
+    only: new Set(values.only!.split(',').map((s) => s.trim())),
+    out: values.out!,
+  };
+  const root = projectRoot();
+  const rows: Row[] = [];
+  const ceilings: { pgbenchTps?: number; httpRps?: number } = {};
+  const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+  if (o.only.has('ceilings')) {
+    say('ceiling: pgbench two-row transfer');
+    const pg = await pgbenchTransfer(root, o);
+    ceilings.pgbenchTps = pg.tps;
+    rows.push({
+      scenario: 'ceiling: bare two-row transfer (pgbench)',
+      setup: `PostgreSQL, ${o.concurrency} clients`,
+      result: pg.asResult,
+      ceiling: 'pgbench',
+    });
+    say('ceiling: bare Nest endpoint');
+    const http = await bareNest(root, o);
+    ceilings.httpRps = http.achievedRate;
+    rows.push({ scenario: 'ceiling: bare Nest GET', setup: `Nest + Express, ${o.concurrency} connections`, result: http, ceiling: 'http' });
+  }
+  if (o.only.has('monolith')) rows.push(...(await monolithScenarios(root, o, say)));
+  if (o.only.has('microservices')) rows.push(...(await microserviceScenarios(root, o, say)));
+
+  const md = await markdown(rows, ceilings, o);
+  mkdirSync(dirname(o.out), { recursive: true });
+  writeFileSync(o.out, md);
+  process.stdout.write(md);
+  say(`written to ${o.out}`);
+  return 0;
+}
+
+/** The ceiling of a ledger transfer: pgbench's TPS for bench/pgbench/transfer.sql. */
+async function pgbenchTransfer(root: string, o: Options): Promise<{ tps: number; asResult: Row['result'] }> {
+  const db = await createBenchDatabase();
+  try {
+    execFileSync('psql', [db.url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', join(root, 'bench/pgbench/setup.sql')], { stdio: 'pipe' });
+    const out = execFileSync(
+      'pgbench',
+      [
+        '-n',
+        '-f',
+        join(root, 'bench/pgbench/transfer.sql'),
+        '-D',
+        'naccounts=100000',
+        '-c',
+        String(o.concurrency),
+        '-j',
+        '2',
+        '-T',
+        String(Math.max(1, Math.round(o.durationMs / 1000))),
+        '-r',
+        db.url,
+      ],
+      { encoding: 'utf8' },
+    );
+    const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
+    const avg = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]);
+    if (!Number.isFinite(tps)) throw new Error(`could not read pgbench output:\n${out}`);
+    return { tps, asResult: { achievedRate: Math.round(tps), latencyMs: { p50: NaN, p95: NaN, p99: NaN, max: NaN, mean: avg } } };
+  } finally {
+    await db.drop();
+  }
+}
+
+async function bareNest(root: string, o: Options): Promise<LoadResult> {
+  const port = await freePort();
+  const child = startNode('bare-nest', root, join(dirname(distEntry(root, 'cli')), 'bench', 'bare-nest.js'), [String(port)], {});
+  try {
+    await waitHealthy(`http://127.0.0.1:${port}/ping`, 20_000, [child]);
+    const target = new URL(`http://127.0.0.1:${port}`);
+    const { runLoad } = await import('../load/runner');
+    return await runLoad({
+      target,
+      durationMs: o.durationMs,
+      concurrency: o.concurrency,
+      connections: o.concurrency,
+      timeoutMs: 10_000,
+      maxInFlight: 20_000,
+      next: () => ({ method: 'GET', path: '/ping' }),
+    });
+  } finally {
+    await child.stop();
+  }
+}
+
+const PORT_NAMES = ['GATEWAY_PORT', 'PAYMENTS_PORT', 'FX_PORT', 'WALLET_PORT', 'RISK_PORT'] as const;
+
+async function portsEnv(): Promise<Record<(typeof PORT_NAMES)[number], string>> {
+  const env = {} as Record<(typeof PORT_NAMES)[number], string>;
+  for (const name of PORT_NAMES) env[name] = String(await freePort());
+  return env;
+}
+
+/** The HTTP scenarios against one running deployment, closed loop at the bench's concurrency. */
+async function scenarios(gateway: URL, setup: string, o: Options, which: ScenarioName[], say: (l: string) => void): Promise<Row[]> {
+  const rows: Row[] = [];
+  const labels: Record<ScenarioName, string> = {
+    payments: 'POST /payments (CSV replay, unique ids)',
+    'hot-wallet': 'POST /payments, one hot source wallet',
+    balance: 'GET /balance/{id}',
+    convert: 'GET /convert',
+    score: 'POST /score',
+  };
+  for (const scenario of which) {
+    say(`${setup}: ${scenario}`);
+    const base: LoadSettings = {
+      target: gateway,
+      scenario,
+      concurrency: o.concurrency,
+      durationMs: o.durationMs,
+      csv: join(projectRoot(), 'test/data/dummy_transactions.csv'),
+      key: DEFAULT_DEMO_API_KEY,
+      connections: o.concurrency,
+      timeoutMs: 10_000,
+      fund: true,
+    };
+    const closed = await load(base);
+    rows.push({
+      scenario: labels[scenario],
+      setup,
+      result: closed,
+      ceiling: scenario === 'payments' || scenario === 'hot-wallet' ? 'pgbench' : 'http',
+    });
+    if (scenario === 'payments') {
+      // Latency at a steady half of the closed-loop throughput: what a user sees below saturation.
+      const rate = Math.max(10, Math.round(closed.achievedRate / 2));
+      const open = await load({ ...base, concurrency: undefined, rate, connections: 256 });
+      rows.push({ scenario: `${labels[scenario]}, open loop at ${rate}/s`, setup, result: open, ceiling: 'pgbench' });
+    }
+  }
+  return rows;
+}
+
+async function monolithScenarios(root: string, o: Options, say: (l: string) => void): Promise<Row[]> {
+  const db = await createBenchDatabase();
+  const ports = await portsEnv();
+  const child = startNode('monolith', root, distEntry(root, 'monolith'), [], {
+    ...ports,
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'error',
+    NODE_ENV: 'development',
+  });
+  try {
+    await waitHealthy(`http://127.0.0.1:${ports.GATEWAY_PORT}/healthz`, 60_000, [child]);
+    const setup = 'monolith, in-process, PostgreSQL';
+    return await scenarios(
+      new URL(`http://127.0.0.1:${ports.GATEWAY_PORT}`),
+      setup,
+      o,
+      ['payments', 'hot-wallet', 'balance', 'convert', 'score'],
+      say,
+    );
+  } finally {
+    await child.stop();
+    await db.drop();
+  }
+}
+
+async function microserviceScenarios(root: string, o: Options, say: (l: string) => void): Promise<Row[]> {
+  const db = await createBenchDatabase();
+  const nats = await startNatsServer();
+  const ports = await portsEnv();
+  const env = { ...ports, TRANSPORT: 'nats', NATS_URL: nats.url, DATABASE_URL: db.url, LOG_LEVEL: 'error', NODE_ENV: 'development' };
+  const children: Child[] = [];
+  try {
+    // Wallet first: it creates the demo data; the others can start alongside.
+    for (const app of ['wallet', 'fx', 'risk', 'payments', 'gateway']) children.push(startNode(app, root, distEntry(root, app), [], env));
+    for (const name of PORT_NAMES) await waitHealthy(`http://127.0.0.1:${ports[name]}/healthz`, 60_000, children);
+    const setup = 'five services, NATS, PostgreSQL';
+    return await scenarios(new URL(`http://127.0.0.1:${ports.GATEWAY_PORT}`), setup, o, ['payments', 'balance'], say);
+  } finally {
+    for (const c of children.reverse()) await c.stop();
+    await nats.stop();
+    await db.drop();
+  }
+}
+
+async function createBenchDatabase() {
+  const prev = process.env.TEST_DATABASE_ADMIN_URL;
+  process.env.TEST_DATABASE_ADMIN_URL = ADMIN_URL();
+  try {
+    return await createTestDatabase();
+  } finally {
+    if (prev === undefined) delete process.env.TEST_DATABASE_ADMIN_URL;
+    else process.env.TEST_DATABASE_ADMIN_URL = prev;
+  }
+}
+
+async function postgresVersion(): Promise<string> {
+  const c = new Client({ connectionString: ADMIN_URL() });
+  await c.connect();
+  try {
+    const r = await c.query<{ v: string }>('show server_version');
+    return r.rows[0].v;
+  } finally {
+    await c.end();
+  }
+}
+
+function num(n: number): string {
+  return Number.isFinite(n) ? String(n) : '–';
+}
+
+async function markdown(rows: Row[], ceilings: { pgbenchTps?: number; httpRps?: number }, o: Options): Promise<string> {
+  const cpu = cpus();
+  const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${await postgresVersion()}`;
+  const lines = [
+    `### ${new Date().toISOString().slice(0, 10)}: ${machine}`,
+    '',
+    `Closed loop: ${o.concurrency} concurrent requests back to back for ${o.durationMs / 1000} s per row (open-loop rows: constant arrival rate, latency from the scheduled send). Load generator on the same machine.`,
+    '',
+    '| scenario | setup | throughput (req/s) | p50 ms | p95 ms | p99 ms | max ms | outcomes | vs ceiling |',
+    '|---|---|---:|---:|---:|---:|---:|---|---:|',
+  ];
+  for (const r of rows) {
+    const res = r.result;
+    const outcomes =
+      'outcomes' in res
+        ? Object.entries(res.outcomes)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')
+        : '';
+    const ceiling = r.ceiling === 'pgbench' ? ceilings.pgbenchTps : ceilings.httpRps;
+    const ratio =
+      r.scenario.startsWith('ceiling') || !ceiling ? '' : `${((100 * res.achievedRate) / ceiling).toFixed(1)} % of ${r.ceiling}`;
+    const l = res.latencyMs;
+    const p50 = Number.isFinite(l.p50) ? num(l.p50) : `avg ${l.mean}`;
+    lines.push(
+      `| ${r.scenario} | ${r.setup} | ${res.achievedRate} | ${p50} | ${num(l.p95)} | ${num(l.p99)} | ${num(l.max)} | ${outcomes} | ${ratio} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,220 @@
+import { build as buildHistogram, Histogram } from 'hdr-histogram-js';
+import { Agent, request as httpRequest } from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+/**
+ * The load engine, framework-free. Two disciplines:
+ * - open loop (`rate`): request i is due at t0 + i/rate whatever happened before it, and its
+ *   latency is measured from that scheduled time, so a slow server cannot hide latency by
+ *   slowing the sender down (no coordinated omission);
+ * - closed loop (`concurrency`): N workers send back to back, to find a ceiling.
+ */
+
+export interface LoadRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface LoadOptions {
+  target: URL;
+  durationMs: number;
+  /** Open loop: requests per second. */
+  rate?: number;
+  /** Closed loop: concurrent workers. */
+  concurrency?: number;
+  /** Sockets to the target (open loop). */
+  connections: number;
+  timeoutMs: number;
+  /** Requests still in flight beyond this are not sent but counted as `dropped` (the client is the bottleneck). */
+  maxInFlight: number;
+  next: (i: number) => LoadRequest;
+  /** Called about once a second with a snapshot. */
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  elapsedMs: number;
+  sent: number;
+  completed: number;
+  inFlight: number;
+  errors: number;
+}
+
+export interface LoadResult {
+  discipline: 'open' | 'closed';
+  target: string;
+  durationS: number;
+  offeredRate: number | null;
+  achievedRate: number;
+  sent: number;
+  completed: number;
+  dropped: number;
+  /** Transport failures (refused, reset, timeout): no HTTP status. */
+  errors: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
+  statuses: Record<string, number>;
+  /** `status` of a payment body, `failure_code`, or `error.code` of an error envelope. */
+  outcomes: Record<string, number>;
+}
+
+interface Sample {
+  status: number | 'ERROR';
+  outcome?: string;
+}
+
+/** Only loopback targets: load never leaves this machine. */
+export function assertLoopback(target: URL): void {
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host) && !/^127\.\d+\.\d+\.\d+$/.test(host)) {
+    throw new Error(`refusing to send load to ${target.host}: only loopback targets (127.0.0.1, localhost, ::1) are allowed`);
+  }
+}
+
+/** What an answer says about the operation: a payment's status or failure code, or an error code. */
+export function outcomeOf(body: string): string | undefined {
+  if (!body || body[0] !== '{') return undefined;
+  try {
+    const parsed = JSON.parse(body) as { status?: unknown; failure_code?: unknown; error?: { code?: unknown }; decision?: unknown };
+    if (typeof parsed.failure_code === 'string') return parsed.failure_code;
+    if (typeof parsed.status === 'string') return parsed.status;
+    if (typeof parsed.error?.code === 'string') return parsed.error.code;
+    if (typeof parsed.decision === 'string') return parsed.decision;
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  assertLoopback(o.target);
+  if (!o.rate === !o.concurrency) throw new Error('give either a rate (open loop) or a concurrency (closed loop)');
+  const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency ?? o.connections });
+  const histogram = buildHistogram({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
+  const statuses: Record<string, number> = {};
+  const outcomes: Record<string, number> = {};
+  const state = { sent: 0, completed: 0, errors: 0, dropped: 0, inFlight: 0 };
+  let maxUs = 0;
+
+  const record = (scheduledAt: number, s: Sample) => {
+    const us = Math.max(1, Math.round((performance.now() - scheduledAt) * 1000));
+    histogram.recordValue(us);
+    maxUs = Math.max(maxUs, us);
+    state.completed += 1;
+    state.inFlight -= 1;
+    statuses[String(s.status)] = (statuses[String(s.status)] ?? 0) + 1;
+    if (s.status === 'ERROR') state.errors += 1;
+    if (s.outcome) outcomes[s.outcome] = (outcomes[s.outcome] ?? 0) + 1;
+  };
+  const fire = (i: number, scheduledAt: number): Promise<void> => {
+    state.sent += 1;
+    state.inFlight += 1;
+    return send(agent, o.target, o.next(i), o.timeoutMs).then((s) => record(scheduledAt, s));
+  };
+
+  const t0 = performance.now();
+  const end = t0 + o.durationMs;
+  const ticker = setInterval(() => o.onProgress?.({ elapsedMs: performance.now() - t0, ...state }), 1000);
+  try {
+    if (o.rate) await openLoop(o.rate, t0, end, o.maxInFlight, state, fire);
+    else await closedLoop(o.concurrency!, end, fire);
+  } finally {
+    clearInterval(ticker);
+    agent.destroy();
+  }
+  const elapsedS = (performance.now() - t0) / 1000;
+  return {
+    discipline: o.rate ? 'open' : 'closed',
+    target: o.target.origin,
+    durationS: round(elapsedS, 2),
+    offeredRate: o.rate ?? null,
+    achievedRate: round(state.completed / elapsedS, 1),
+    sent: state.sent,
+    completed: state.completed,
+    dropped: state.dropped,
+    errors: state.errors,
+    latencyMs: latencies(histogram, maxUs),
+    statuses,
+    outcomes,
+  };
+}
+
+async function openLoop(
+  rate: number,
+  t0: number,
+  end: number,
+  maxInFlight: number,
+  state: { inFlight: number; dropped: number },
+  fire: (i: number, scheduledAt: number) => Promise<void>,
+): Promise<void> {
+  const interval = 1000 / rate;
+  const pending = new Set<Promise<void>>();
+  let i = 0;
+  for (;;) {
+    const now = performance.now();
+    // Send everything that is due: the schedule does not wait for answers.
+    while (t0 + i * interval <= now && t0 + i * interval < end) {
+      const scheduledAt = t0 + i * interval;
+      if (state.inFlight >= maxInFlight) state.dropped += 1;
+      else {
+        const p = fire(i, scheduledAt);
+        pending.add(p);
+        void p.finally(() => pending.delete(p));
+      }
+      i += 1;
+    }
+    if (t0 + i * interval >= end) break;
+    await delay(Math.min(Math.max(0, t0 + i * interval - performance.now()), 5));
+  }
+  await Promise.all(pending);
+}
+
+async function closedLoop(concurrency: number, end: number, fire: (i: number, scheduledAt: number) => Promise<void>): Promise<void> {
+  let i = 0;
+  const worker = async () => {
+    while (performance.now() < end) await fire(i++, performance.now());
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+function send(agent: Agent, target: URL, r: LoadRequest, timeoutMs: number): Promise<Sample> {
+  return new Promise((resolve) => {
+    const headers: Record<string, string> = { ...(r.headers ?? {}) };
+    if (r.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(r.body));
+    }
+    const req = httpRequest(
+      { agent, host: target.hostname, port: target.port || 80, method: r.method, path: r.path, headers, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, outcome: outcomeOf(Buffer.concat(chunks).toString('utf8')) }));
+        res.on('error', () => resolve({ status: 'ERROR', outcome: 'RESPONSE_ERROR' }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      resolve({ status: 'ERROR', outcome: e.code ?? (e.message === 'timeout' ? 'TIMEOUT' : 'ERROR') }),
+    );
+    req.end(r.body);
+  });
+}
+
+function latencies(h: Histogram, maxUs: number): LoadResult['latencyMs'] {
+  const ms = (us: number) => round(us / 1000, 2);
+  if (h.totalCount === 0) return { p50: 0, p95: 0, p99: 0, max: 0, mean: 0 };
+  // The histogram answers a bucket's upper bound (3 significant digits): never above the exact max.
+  const at = (p: number) => ms(Math.min(h.getValueAtPercentile(p), maxUs));
+  return { p50: at(50), p95: at(95), p99: at(99), max: ms(maxUs), mean: ms(h.mean) };
+}
+
+function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
