@@ -35,7 +35,7 @@ export interface Endpoints {
  * The gateway answers every route (with a key); a service port only its own. A target that does
  * not know `/balance/…` is a service port, and the other services are found on the seed's ports.
  */
-export async function resolveEndpoints(target: URL, key: string | undefined): Promise<Endpoints> {
+export async function resolveEndpoints(target: URL, key: string | undefined, given: { wallet?: URL; fx?: URL } = {}): Promise<Endpoints> {
   const api = new Api(target, key);
   const probe = await api.call<{ error?: { code?: string } }>('GET', '/balance/ACC_SRC_0000');
   if (probe.status === 200 || probe.body?.error?.code === 'ACCOUNT_NOT_FOUND') return { target: api, wallet: api, fx: api, gateway: true };
@@ -44,5 +44,10 @@ export async function resolveEndpoints(target: URL, key: string | undefined): Pr
     u.port = String(port);
     return new Api(u);
   };
-  return { target: api, wallet: on(8083), fx: on(8082), gateway: false };
+  return {
+    target: api,
+    wallet: given.wallet ? new Api(given.wallet) : on(8083),
+    fx: given.fx ? new Api(given.fx) : on(8082),
+    gateway: false,
+  };
 }

@@ -26,6 +26,8 @@ gateway (with a key) or service port. Loopback targets only.
   --connections N     sockets to the target, open loop (default 64)
   --timeout D         per request (default 10s)
   --no-fund           do not fund the source accounts first
+  --wallet URL        where to fund when the target is a service port (default: port 8083 of its host)
+  --fx URL            where rates are read for funding (default: port 8082 of its host)
   --json PATH         also write the result as JSON (- for stdout)
 `;
 
@@ -40,7 +42,15 @@ export interface LoadSettings {
   connections: number;
   timeoutMs: number;
   fund: boolean;
+  walletUrl?: URL;
+  fxUrl?: URL;
   json?: string;
+}
+
+function loopbackUrl(text: string): URL {
+  const u = new URL(text);
+  assertLoopback(u);
+  return u;
 }
 
 export function parseLoadArgs(argv: string[]): LoadSettings | 'help' {
@@ -57,6 +67,8 @@ export function parseLoadArgs(argv: string[]): LoadSettings | 'help' {
       connections: { type: 'string', default: '64' },
       timeout: { type: 'string', default: '10s' },
       'no-fund': { type: 'boolean', default: false },
+      wallet: { type: 'string' },
+      fx: { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -89,6 +101,8 @@ export function parseLoadArgs(argv: string[]): LoadSettings | 'help' {
     connections: positive('connections', values.connections, 4096)!,
     timeoutMs: parseDuration(values.timeout!),
     fund: !values['no-fund'],
+    walletUrl: values.wallet ? loopbackUrl(values.wallet) : undefined,
+    fxUrl: values.fx ? loopbackUrl(values.fx) : undefined,
     json: values.json,
   };
 }
@@ -99,7 +113,7 @@ export async function load(
   log: (line: string) => void = () => undefined,
 ): Promise<LoadResult & { scenario: string; runId: string; funding?: object }> {
   const runId = randomBytes(4).toString('hex');
-  const endpoints = await resolveEndpoints(s.target, s.key);
+  const endpoints = await resolveEndpoints(s.target, s.key, { wallet: s.walletUrl, fx: s.fxUrl });
   const rows: readonly PaymentRow[] = s.scenario === 'payments' ? await readPaymentsCsv(s.csv) : [];
   let funding: object | undefined;
   const toFund = fundingRows(s.scenario, rows);
