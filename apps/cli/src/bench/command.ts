@@ -260,7 +260,7 @@ async function postgresVersion(): Promise<string> {
   const c = new Client({ connectionString: ADMIN_URL() });
   await c.connect();
   try {
-    const r = await c.query<{ v: string }>('show server_version');
+    const r = await c.query<{ v: string }>("select current_setting('server_version') as v");
     return r.rows[0].v;
   } finally {
     await c.end();
