@@ -1,3 +1,4 @@
 export * from './nats-server';
 export * from './postgres';
 export * from './runtime';
+export * from './service-db';

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { DatabaseHandle, Db, migrationsFolder, openDatabase, queryRows } from '@paygate/database';
-import { createTestDatabase, TestDatabase } from '@paygate/testing';
+import { Db, openDatabase, queryRows } from '@paygate/database';
+import { DRIVERS, Driver, ServiceTestDb, TestDatabase, openServiceTestDb } from '@paygate/testing';
 import { requestHash } from '../domain/payment';
 import { Claim, NewPayment, Outcome, PaymentsRepository, Attempt } from './payments.repository';
-
-type Driver = 'postgres' | 'pglite';
 
 const suffix = () => randomBytes(3).toString('hex');
 const merchant = (label: string) => `m_${label}_${suffix()}`;
@@ -46,28 +44,19 @@ const kindOf = (c: Claim) => c.kind;
 /** The attempt that claimed `id` with `lease`. */
 const attempt = (m: string, id: string, lease: Date): Attempt => ({ merchantId: m, id, lease });
 
-describe.each<Driver>(['postgres', 'pglite'])('PaymentsRepository on %s', (driver) => {
+describe.each<Driver>(DRIVERS)('PaymentsRepository on %s', (driver) => {
   let testDb: TestDatabase | undefined;
-  let handle: DatabaseHandle;
+  let t: ServiceTestDb;
   let db: Db;
   let repo: PaymentsRepository;
 
   beforeAll(async () => {
-    if (driver === 'postgres') {
-      testDb = await createTestDatabase();
-      handle = openDatabase({ url: testDb.url, pgliteDir: '', poolSize: 12 });
-    } else {
-      handle = openDatabase({ pgliteDir: `memory://payments-repo-test-${suffix()}`, poolSize: 1 });
-    }
-    await handle.migrate('payments', migrationsFolder('payments'));
-    db = handle.db;
+    t = await openServiceTestDb(driver, 'payments');
+    ({ db, testDb } = t);
     repo = new PaymentsRepository(db);
   }, 60_000);
 
-  afterAll(async () => {
-    await handle?.close();
-    await testDb?.drop();
-  }, 30_000);
+  afterAll(() => t?.close(), 30_000);
 
   async function countRows(m: string): Promise<number> {
     const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from payments.payments where merchant_id = ${m}`);

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { DatabaseHandle, Db, migrationsFolder, openDatabase, queryRows } from '@paygate/database';
-import { createTestDatabase, TestDatabase } from '@paygate/testing';
+import { Db, openDatabase, queryRows } from '@paygate/database';
+import { DRIVERS, Driver, ServiceTestDb, TestDatabase, openServiceTestDb } from '@paygate/testing';
 import type { RiskAssessment } from '../domain';
 import { DecisionInput, HistoryFeatures, RiskRepository } from './risk.repository';
-
-type Driver = 'postgres' | 'pglite';
 
 const suffix = () => randomBytes(3).toString('hex');
 const merchant = (label: string) => `m_${label}_${suffix()}`;
@@ -35,28 +33,19 @@ const input = (over: Partial<DecisionInput> = {}): DecisionInput => ({
   ...over,
 });
 
-describe.each<Driver>(['postgres', 'pglite'])('RiskRepository on %s', (driver) => {
+describe.each<Driver>(DRIVERS)('RiskRepository on %s', (driver) => {
   let testDb: TestDatabase | undefined;
-  let handle: DatabaseHandle;
+  let t: ServiceTestDb;
   let db: Db;
   let repo: RiskRepository;
 
   beforeAll(async () => {
-    if (driver === 'postgres') {
-      testDb = await createTestDatabase();
-      handle = openDatabase({ url: testDb.url, pgliteDir: '', poolSize: 12 });
-    } else {
-      handle = openDatabase({ pgliteDir: `memory://risk-repo-test-${suffix()}`, poolSize: 1 });
-    }
-    await handle.migrate('risk', migrationsFolder('risk'));
-    db = handle.db;
+    t = await openServiceTestDb(driver, 'risk');
+    ({ db, testDb } = t);
     repo = new RiskRepository(db);
   }, 60_000);
 
-  afterAll(async () => {
-    await handle?.close();
-    await testDb?.drop();
-  }, 30_000);
+  afterAll(() => t?.close(), 30_000);
 
   /** A decision row written directly, e.g. an older one or one without a payment id. */
   async function insertDecision(

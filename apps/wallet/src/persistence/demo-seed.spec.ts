@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { DEMO_NAMED_WALLETS, DEMO_RANGES, DemoRange, DemoWallet, demoAccountId } from '@paygate/contracts';
-import { DatabaseHandle, Db, migrationsFolder, openDatabase, queryRows } from '@paygate/database';
-import { createTestDatabase, TestDatabase } from '@paygate/testing';
+import { Db, openDatabase, queryRows } from '@paygate/database';
+import { DRIVERS, Driver, ServiceTestDb, TestDatabase, openServiceTestDb } from '@paygate/testing';
 import { DEMO_OPENING_REFERENCE, DemoPlan, seedDemoWallets } from './demo-seed';
 import { SETTLEMENT_ACCOUNT } from '../domain/ledger';
 
@@ -110,28 +110,17 @@ const negated = (totals: Map<string, bigint>, base: Record<string, bigint> = {})
   return out;
 };
 
-type Driver = 'postgres' | 'pglite';
-
-describe.each<Driver>(['postgres', 'pglite'])('seedDemoWallets on %s', (driver) => {
+describe.each<Driver>(DRIVERS)('seedDemoWallets on %s', (driver) => {
   let testDb: TestDatabase | undefined;
-  let handle: DatabaseHandle;
+  let t: ServiceTestDb;
   let db: Db;
 
   beforeAll(async () => {
-    if (driver === 'postgres') {
-      testDb = await createTestDatabase();
-      handle = openDatabase({ url: testDb.url, pgliteDir: '', poolSize: 5 });
-    } else {
-      handle = openDatabase({ pgliteDir: `memory://demo-seed-test-${randomBytes(4).toString('hex')}`, poolSize: 1 });
-    }
-    await handle.migrate('wallet', migrationsFolder('wallet'));
-    db = handle.db;
+    t = await openServiceTestDb(driver, 'wallet', { poolSize: 5 });
+    ({ db, testDb } = t);
   }, 60_000);
 
-  afterAll(async () => {
-    await handle?.close();
-    await testDb?.drop();
-  }, 30_000);
+  afterAll(() => t?.close(), 30_000);
 
   it('seeds the full default plan: 20,003 funded wallets in one balanced journal', async () => {
     const m = merchant('full');

@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { Client } from 'pg';
-import { DatabaseHandle, Db, migrationsFolder, openDatabase, queryRows, sqlStateOf } from '@paygate/database';
-import { createTestDatabase, TestDatabase } from '@paygate/testing';
+import { Db, queryRows, sqlStateOf } from '@paygate/database';
+import { DRIVERS, Driver, ServiceTestDb, openServiceTestDb } from '@paygate/testing';
 import { FX_ACCOUNT, LedgerRuleError, Movement, SETTLEMENT_ACCOUNT } from '../domain/ledger';
 import { LedgerRefusal, LedgerRefused, LedgerRepository } from './ledger.repository';
-
-type Driver = 'postgres' | 'pglite';
 
 const merchant = (label: string) => `m_${label}_${randomBytes(3).toString('hex')}`;
 
@@ -137,28 +135,24 @@ async function expectInvariants(db: Db): Promise<void> {
   expect(badHeld).toEqual([]);
 }
 
-describe.each<Driver>(['postgres', 'pglite'])('LedgerRepository on %s', (driver) => {
-  let testDb: TestDatabase | undefined;
-  let handle: DatabaseHandle;
+describe.each<Driver>(DRIVERS)('LedgerRepository on %s', (driver) => {
+  let t: ServiceTestDb;
   let db: Db;
   let ledger: LedgerRepository;
 
   beforeAll(async () => {
-    if (driver === 'postgres') {
-      testDb = await createTestDatabase();
-      // Detect deadlocks fast (default 1 s): if lock order ever broke, the deadlock test fails quickly
-      // instead of timing out. Best effort: needs a role allowed to set it.
-      const admin = new Client({ connectionString: testDb.url });
-      await admin.connect();
-      await admin.query(`alter database ${testDb.name} set deadlock_timeout = '50ms'`).catch(() => undefined);
-      await admin.end();
-      // A pool big enough for the concurrency tests to really run side by side.
-      handle = openDatabase({ url: testDb.url, pgliteDir: '', poolSize: 10 });
-    } else {
-      handle = openDatabase({ pgliteDir: `memory://ledger-repo-test-${randomBytes(4).toString('hex')}`, poolSize: 1 });
-    }
-    await handle.migrate('wallet', migrationsFolder('wallet'));
-    db = handle.db;
+    t = await openServiceTestDb(driver, 'wallet', {
+      poolSize: 10,
+      beforeMigrate: async (pg) => {
+        // Detect deadlocks fast (default 1 s): if lock order ever broke, the deadlock test fails quickly
+        // instead of timing out. Best effort: needs a role allowed to set it.
+        const admin = new Client({ connectionString: pg.url });
+        await admin.connect();
+        await admin.query(`alter database ${pg.name} set deadlock_timeout = '50ms'`).catch(() => undefined);
+        await admin.end();
+      },
+    });
+    db = t.db;
     ledger = new LedgerRepository(db);
   }, 60_000);
 
@@ -166,10 +160,7 @@ describe.each<Driver>(['postgres', 'pglite'])('LedgerRepository on %s', (driver)
     await expectInvariants(db);
   });
 
-  afterAll(async () => {
-    await handle?.close();
-    await testDb?.drop();
-  }, 30_000);
+  afterAll(() => t?.close(), 30_000);
 
   const wallet = (m: string, accountId: string, currencies: string[] = ['USD'], allowOverdraft = false) =>
     ledger.createAccount(m, { accountId, currencies, defaultCurrency: currencies[0], allowOverdraft });
