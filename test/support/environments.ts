@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DEMO_MERCHANT_ID, ServiceName } from '@paygate/contracts';
 import { RuntimeConfig, ServiceDefinition, startService } from '@paygate/platform';
 import { createTestDatabase, startNatsServer, testRuntime } from '@paygate/testing';
+import type { FxSettings } from '@paygate/platform';
 import { fxService } from '../../apps/fx/src/fx-app.module';
 import { gatewayService, gatewayStartOptions } from '../../apps/gateway/src/gateway-app.module';
 import { startMonolith } from '../../apps/monolith/src/monolith';
@@ -68,8 +69,8 @@ function stopper(apps: Record<ServiceName, INestApplication>) {
 }
 
 /** The monolith: five apps in this process over the in-process bus, on an in-memory PGlite. */
-export async function monolithEnvironment(): Promise<TestEnvironment> {
-  const rt = await testRuntime({ mode: 'in-process' });
+export async function monolithEnvironment(opts: { fx?: Partial<FxSettings> } = {}): Promise<TestEnvironment> {
+  const rt = await testRuntime({ mode: 'in-process', fx: opts.fx });
   const m = await startMonolith(rt);
   const apps = m.apps as Record<ServiceName, INestApplication>;
   return environment('monolith', rt, apps, async () => undefined);
@@ -79,10 +80,10 @@ export async function monolithEnvironment(): Promise<TestEnvironment> {
  * Separate apps, one per service, each with its own PostgreSQL pool and NATS connection, talking
  * over a real nats-server (private to this test file) and a real PostgreSQL database of its own.
  */
-export async function microservicesEnvironment(): Promise<TestEnvironment> {
+export async function microservicesEnvironment(opts: { fx?: Partial<FxSettings> } = {}): Promise<TestEnvironment> {
   const nats = await startNatsServer();
   const db = await createTestDatabase();
-  const rt = await testRuntime({ mode: 'nats', natsUrl: nats.url, databaseUrl: db.url });
+  const rt = await testRuntime({ mode: 'nats', natsUrl: nats.url, databaseUrl: db.url, fx: opts.fx });
   const defs: ServiceDefinition[] = [walletService, fxService, riskService, paymentsService];
   const apps = {} as Record<ServiceName, INestApplication>;
   for (const def of defs) apps[def.service] = await startService(def, rt, { rpcServer: true });

@@ -1,7 +1,8 @@
+import Decimal from 'decimal.js';
 import request from 'supertest';
 import { ECB_REFERENCE_SNAPSHOT } from '../../apps/fx/src/domain/ecb-snapshot.data';
 import type { TestEnvironment } from './environments';
-import { addDecimal, expectedConverted, expectedRate } from './fx-expectations';
+import { addDecimal, expectedConverted, expectedRate, expectedSides } from './fx-expectations';
 
 interface Line {
   currency: string;
@@ -106,9 +107,11 @@ export function seedFlowSuite(name: string, start: () => Promise<TestEnvironment
       expect(viaGateway.body).toEqual(res.body);
     });
 
-    it('a currency the source does not hold is debited from its default currency, converted once at the published rate', async () => {
-      const rate = expectedRate('IDR', 'USD');
-      const debit = expectedConverted('1500000.00', rate, 2);
+    it('a currency the source does not hold is debited from its default currency, converted once at the published ask', async () => {
+      const mid = expectedRate('IDR', 'USD');
+      const { ask } = expectedSides(mid, env.rt.fx.spreadBps);
+      const debit = expectedConverted('1500000.00', ask, 2);
+      const atMid = expectedConverted('1500000.00', mid, 2);
       const src0 = await line('ACC_SRC_ABC', 'USD');
       const dst0 = await line('ACC_DST_DEF', 'IDR');
 
@@ -118,7 +121,7 @@ export function seedFlowSuite(name: string, start: () => Promise<TestEnvironment
         amount: '1500000.00',
         debit: { currency: 'USD', amount: debit },
         credit: { currency: 'IDR', amount: '1500000.00' },
-        fx: { rate, quote_id: null, conversion_id: null, as_of: ECB_REFERENCE_SNAPSHOT.asOf },
+        fx: { rate: ask, quote_id: null, conversion_id: expect.stringMatching(/^cnv_/), as_of: ECB_REFERENCE_SNAPSHOT.asOf },
       });
       expect((await line('ACC_SRC_ABC', 'USD')).ledger).toBe(addDecimal(src0.ledger, `-${debit}`));
       expect((await line('ACC_DST_DEF', 'IDR')).ledger).toBe(addDecimal(dst0.ledger, '1500000.00'));
@@ -127,6 +130,31 @@ export function seedFlowSuite(name: string, start: () => Promise<TestEnvironment
         'EUR',
         'USD',
       ]);
+
+      // The conversion is recorded with what recomputes it exactly: pivot legs → mid → ask → amounts.
+      const conv = await request(env.urls.gateway).get(`/conversions/${res.body.fx.conversion_id}`).set(auth()).expect(200);
+      expect(conv.body).toMatchObject({
+        reference: 'PAY-FX-001',
+        from: 'IDR',
+        to: 'USD',
+        amount: '1500000.00',
+        converted: debit,
+        converted_at_mid: atMid,
+        revenue: addDecimal(debit, `-${atMid}`),
+        rate: ask,
+        mid,
+        side: 'ask',
+        spread_bps: env.rt.fx.spreadBps,
+        pivot: 'EUR',
+        pivot_rates: { IDR: ECB_REFERENCE_SNAPSHOT.rates.IDR, USD: ECB_REFERENCE_SNAPSHOT.rates.USD },
+      });
+      const fromLegs = new Decimal(conv.body.pivot_rates.USD)
+        .div(conv.body.pivot_rates.IDR)
+        .toSignificantDigits(12, Decimal.ROUND_HALF_EVEN)
+        .toFixed();
+      expect(fromLegs).toBe(conv.body.mid);
+      expect(expectedSides(conv.body.mid, conv.body.spread_bps).ask).toBe(conv.body.rate);
+      expect(expectedConverted(conv.body.amount, conv.body.rate, 2)).toBe(conv.body.converted);
     });
 
     it('risk REVIEW → 202 PENDING: the funds are held, not moved', async () => {

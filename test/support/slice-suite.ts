@@ -2,7 +2,7 @@ import request from 'supertest';
 import { SERVICES } from '@paygate/contracts';
 import { ECB_REFERENCE_SNAPSHOT } from '../../apps/fx/src/domain/ecb-snapshot.data';
 import type { TestEnvironment } from './environments';
-import { expectedConverted, expectedRate } from './fx-expectations';
+import { expectedConverted, expectedRate, expectedSides } from './fx-expectations';
 
 /** Counts series per `service` label in a Prometheus text exposition. */
 function serviceLabels(metrics: string): Set<string> {
@@ -42,8 +42,7 @@ export function sliceSuite(name: string, start: () => Promise<TestEnvironment>):
         base: 'USD',
         quote: 'IDR',
         rate,
-        bid: rate,
-        ask: rate,
+        ...expectedSides(rate, env.rt.fx.spreadBps),
         source: 'ecb-reference',
         stale: false,
         as_of: ECB_REFERENCE_SNAPSHOT.asOf,

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ALL_ROUTES } from '@paygate/contracts';
-import { createForwarder } from '@paygate/http';
+import { ALL_ROUTES, RATE_STREAM } from '@paygate/contracts';
+import { createEventStreamController, createForwarder } from '@paygate/http';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyRepository } from './auth/api-key.repository';
 import { DEMO_KEY, DemoKeySeeder } from './auth/demo-key';
@@ -8,13 +8,21 @@ import { DEMO_KEY, DemoKeySeeder } from './auth/demo-key';
 /** Every public operation of the route table, behind the API-key guard. */
 export const GatewayForwarder = createForwarder('GatewayForwarder', ALL_ROUTES, { guard: ApiKeyGuard, security: ['bearer', 'api-key'] });
 
+/** `GET /rates/stream`: FX ticks from the bus as Server-Sent Events, behind the same key check. */
+export const GatewayRatesStream = createEventStreamController({
+  ...RATE_STREAM,
+  name: 'GatewayRatesStreamController',
+  guard: ApiKeyGuard,
+  security: ['bearer', 'api-key'],
+});
+
 /** The gateway feature: the public door (API keys, forwarding). The monolith imports this module. */
 @Module({})
 export class GatewayModule {
   static register(options: { demoApiKey?: string }): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [GatewayForwarder],
+      controllers: [GatewayForwarder, GatewayRatesStream],
       providers: [ApiKeyRepository, ApiKeyGuard, DemoKeySeeder, { provide: DEMO_KEY, useValue: options.demoApiKey }],
     };
   }

@@ -57,6 +57,7 @@ export class PaymentsService {
       sourceAccount: req.source_account,
       destinationAccount: req.destination_account,
       metadata: req.metadata ?? {},
+      quoteId: req.quote_id ?? null,
     };
     const claim = await this.repo.claim(
       env.merchantId,
@@ -135,7 +136,8 @@ export class PaymentsService {
     }
 
     const money = progress.moneyStep && row.debitCurrency ? storedMoney(row) : await this.price(row, accounts.source, progress);
-    if (money.debit.minor <= 0n) {
+    // Converted at mid, the amount must still be worth a minor unit of the debit currency.
+    if (money.debit.minor - money.revenue <= 0n) {
       const message = `${amount} ${currency} converts to nothing in ${money.debit.currency}`;
       return this.fail(row, 'AMOUNT_TOO_SMALL', message, progress);
     }
@@ -164,28 +166,46 @@ export class PaymentsService {
       destination_account: row.destinationAccount,
       debit: { currency: money.debit.currency, amount_minor: money.debit.minor.toString() },
       credit: { currency, amount_minor: row.amountMinor.toString() },
+      ...(money.revenue > 0n ? { fx_revenue: { currency: money.debit.currency, amount_minor: money.revenue.toString() } } : {}),
     });
     return this.settle(progress, { ...decided, status: 'CAPTURED' } as Outcome);
   }
 
-  /** The debit: the payment currency if the source holds it, else its default currency converted once. */
-  private async price(
-    row: PaymentRow,
-    source: ResolvedAccount,
-    progress: Progress,
-  ): Promise<{ debit: { currency: string; minor: bigint }; fx: PaymentFxDto | null }> {
+  /**
+   * The debit: the payment currency if the source holds it, else its default currency converted
+   * once by the FX service at its ask (or at the payment's quote), recorded there under the
+   * payment id, so a retry gets the same conversion back.
+   */
+  private async price(row: PaymentRow, source: ResolvedAccount, progress: Progress): Promise<Money> {
     const currency = row.currency.trim();
     const debitCurrency = debitCurrencyFor(currency, source);
-    if (debitCurrency === currency) return { debit: { currency, minor: row.amountMinor }, fx: null };
+    if (debitCurrency === currency) {
+      if (row.quoteId) {
+        throw new DomainError('QUOTE_NOT_APPLICABLE', `Payment ${row.id} needs no conversion: ${row.sourceAccount} holds ${currency}`, [
+          { field: 'quote_id', reason: 'QUOTE_NOT_APPLICABLE', message: `the source pays in ${currency}, no conversion to quote` },
+        ]);
+      }
+      return { debit: { currency, minor: row.amountMinor }, revenue: 0n, fx: null };
+    }
     await this.repo.progress(progress.attempt, 'fx');
-    const conv = await this.rpc.call(ROUTES.fxConvert, {
+    const conv = await this.rpc.call(RPCS.fxCreateConversion, {
+      reference: row.id,
       from: currency,
       to: debitCurrency,
-      amount: formatAmount(row.amountMinor, currency),
+      amount_minor: row.amountMinor.toString(),
+      ...(row.quoteId ? { quote_id: row.quoteId } : {}),
     });
+    const revenue = BigInt(conv.revenue_minor);
     return {
-      debit: { currency: debitCurrency, minor: parseAmount(conv.converted, debitCurrency, { allowZero: true }) },
-      fx: { rate: conv.rate, quote_id: null, conversion_id: null, as_of: conv.as_of },
+      debit: { currency: debitCurrency, minor: BigInt(conv.converted_minor) },
+      revenue,
+      fx: {
+        rate: conv.rate,
+        quote_id: conv.quote_id,
+        conversion_id: conv.conversion_id,
+        as_of: conv.as_of,
+        revenue_minor: revenue.toString(),
+      },
     };
   }
 
@@ -225,8 +245,19 @@ function riskOf(r: ScoreResponse) {
   return { score: r.score, decision: r.decision, reasons: r.reasons, rules_version: r.rules_version };
 }
 
-function storedMoney(row: PaymentRow): { debit: { currency: string; minor: bigint }; fx: PaymentFxDto | null } {
-  return { debit: { currency: row.debitCurrency!.trim(), minor: row.debitAmountMinor! }, fx: fxOf(row.fx as PaymentFxDto | null) };
+/** What a payment debits: the amount, the FX spread inside it, and the conversion (null when none). */
+interface Money {
+  debit: { currency: string; minor: bigint };
+  revenue: bigint;
+  fx: StoredFx | null;
+}
+
+/** The payment's `fx` as stored: the API's fields plus the spread it earned (minor units of the debit). */
+type StoredFx = PaymentFxDto & { revenue_minor?: string };
+
+function storedMoney(row: PaymentRow): Money {
+  const fx = row.fx as StoredFx | null;
+  return { debit: { currency: row.debitCurrency!.trim(), minor: row.debitAmountMinor! }, revenue: BigInt(fx?.revenue_minor ?? '0'), fx };
 }
 
 function amountOf(currency: string | null, minor: bigint | null) {

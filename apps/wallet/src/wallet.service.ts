@@ -110,6 +110,7 @@ export class WalletService {
         destinationAccount: req.destination_account,
         debit: { currency: req.debit.currency, minor: BigInt(req.debit.amount_minor) },
         credit: { currency: req.credit.currency, minor: BigInt(req.credit.amount_minor) },
+        revenue: req.fx_revenue && { currency: req.fx_revenue.currency, minor: BigInt(req.fx_revenue.amount_minor) },
       }),
     );
     return {

@@ -48,6 +48,15 @@ export class CreatePaymentRequest {
 
   @ApiProperty({
     required: false,
+    example: 'qt_5f0c6a2e9b1d4c7a',
+    description: 'A firm quote (POST /quotes) from the payment currency to the source’s debit currency: the conversion uses its rate',
+  })
+  @IsOptional()
+  @Matches(/^qt_[A-Za-z0-9]{1,64}$/, { message: 'quote_id must be a quote id (qt_…)' })
+  quote_id?: string;
+
+  @ApiProperty({
+    required: false,
     example: { order_id: '6735' },
     description: 'Up to 20 string keys (≤ 40 chars) with string values (≤ 500 chars)',
   })
@@ -69,7 +78,8 @@ export class AmountDto {
 }
 
 export class PaymentFxDto {
-  @ApiProperty({ example: '0.960614793467819', description: 'Units of the debit currency per unit of the payment currency' }) rate!: string;
+  @ApiProperty({ example: '0.963496669868', description: 'Units of the debit currency charged per unit of the payment currency (the ask)' })
+  rate!: string;
   @ApiProperty({ example: null, nullable: true, type: String }) quote_id!: string | null;
   @ApiProperty({ example: null, nullable: true, type: String }) conversion_id!: string | null;
   @ApiProperty({ example: '2024-12-31T15:00:00.000Z' }) as_of!: string;

@@ -1,6 +1,21 @@
 import type { Type } from '@nestjs/common';
 import type { BackendService } from './services';
-import { ConvertRequest, ConvertResponse, GetRateRequest, RateResponse } from './fx';
+import {
+  ConversionResponse,
+  ConversionResult,
+  ConvertRequest,
+  ConvertResponse,
+  CreateConversionRequest,
+  CreateQuoteRequest,
+  CurrenciesResponse,
+  GetConversionRequest,
+  GetRateRequest,
+  ListCurrenciesRequest,
+  ListRatesRequest,
+  QuoteResponse,
+  RateResponse,
+  RatesResponse,
+} from './fx';
 import {
   AccountResponse,
   BalanceResponse,
@@ -98,6 +113,60 @@ export const ROUTES = {
     summary: 'Convert an amount at the current rate',
     description: "converted = amount × rate, rounded half-even once to the target currency's minor unit.",
     errors: ['RATE_UNAVAILABLE', 'RATE_STALE'],
+  }),
+  fxRates: route({
+    operationId: 'listRates',
+    service: 'fx',
+    method: 'GET',
+    path: '/rates',
+    pattern: 'fx.rates.list',
+    request: ListRatesRequest,
+    response: RatesResponse,
+    scope: 'read',
+    successStatus: 200,
+    summary: 'Mid rates of every quoted currency against a base',
+    errors: ['RATE_UNAVAILABLE'],
+  }),
+  fxCurrencies: route({
+    operationId: 'listCurrencies',
+    service: 'fx',
+    method: 'GET',
+    path: '/currencies',
+    pattern: 'fx.currencies.list',
+    request: ListCurrenciesRequest,
+    response: CurrenciesResponse,
+    scope: 'read',
+    successStatus: 200,
+    summary: 'ISO 4217 currencies: code, numeric code, exponent, name, and whether rates quote them',
+  }),
+  fxCreateQuote: route({
+    operationId: 'createQuote',
+    service: 'fx',
+    method: 'POST',
+    path: '/quotes',
+    pattern: 'fx.quote.create',
+    request: CreateQuoteRequest,
+    response: QuoteResponse,
+    scope: 'write',
+    successStatus: 201,
+    summary: 'Lock a rate for a while (a firm quote), for one payment',
+    description:
+      'The quote locks the ask rate of `from`→`to` until `expires_at`; a payment in `from` debited in `to` may use it once (`quote_id`). With an `Idempotency-Key` a repeat returns the same quote (`Idempotent-Replayed: true`).',
+    errors: ['RATE_UNAVAILABLE', 'RATE_STALE', 'IDEMPOTENCY_KEY_REUSED'],
+    outcome: [],
+  }),
+  fxGetConversion: route({
+    operationId: 'getConversion',
+    service: 'fx',
+    method: 'GET',
+    path: '/conversions/:id',
+    pattern: 'fx.conversion.get',
+    request: GetConversionRequest,
+    response: ConversionResponse,
+    scope: 'read',
+    successStatus: 200,
+    summary: 'A recorded conversion, with everything needed to recompute it',
+    errors: ['CONVERSION_NOT_FOUND'],
   }),
   walletBalance: route({
     operationId: 'getBalance',
@@ -205,6 +274,7 @@ export const ROUTES = {
 
 /** Internal message patterns, between services only (no HTTP route). */
 export const RPCS = {
+  fxCreateConversion: rpc({ service: 'fx', pattern: 'fx.conversion.create', request: CreateConversionRequest, response: ConversionResult }),
   walletResolveAccounts: rpc({
     service: 'wallet',
     pattern: 'wallet.accounts.resolve',

@@ -125,6 +125,8 @@ export class TransferRequest {
   @Matches(ACCOUNT_ID_PATTERN) destination_account!: string;
   @ValidateNested() @Type(() => MinorAmount) debit!: MinorAmount;
   @ValidateNested() @Type(() => MinorAmount) credit!: MinorAmount;
+  /** Cross-currency: the spread inside the debit, booked to the FX revenue account. */
+  @IsOptional() @ValidateNested() @Type(() => MinorAmount) fx_revenue?: MinorAmount;
 }
 
 export class TransferResponse {

@@ -4,3 +4,4 @@ export * from './errors.filter';
 export * from './forwarder';
 export * from './swagger';
 export * from './edge.module';
+export * from './event-stream';

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { assertSafeMinor, formatAmount, MAX_AMOUNT_LENGTH, MAX_MINOR, parseAmount, type ParseAmountOptions } from './amount';
 import { ISO_4217 } from './iso4217.data';
-import type { MoneyErrorCode } from './money-error';
+import { assertSameCurrency } from './currency';
+import { MONEY_ERROR_CODES, type MoneyErrorCode } from './money-error';
 import { expectMoneyError } from '../test/money-test-helpers';
 
 const ANY = { allowZero: true, allowNegative: true } as const;
@@ -43,12 +44,50 @@ describe('parseAmount', () => {
 
   it.each([
     rejection('', 'USD', 'AMOUNT_EMPTY'),
+    rejection('', 'USD', 'AMOUNT_EMPTY', ANY),
+    rejection(' ', 'USD', 'AMOUNT_EMPTY'),
+    rejection('   ', 'USD', 'AMOUNT_EMPTY'),
+    rejection('\t\n', 'USD', 'AMOUNT_EMPTY'),
+    rejection('\u00a0', 'USD', 'AMOUNT_EMPTY'), // no-break space
     rejection('NaN', 'USD', 'AMOUNT_NOT_FINITE'),
+    rejection('nan', 'USD', 'AMOUNT_NOT_FINITE'),
+    rejection('NAN', 'USD', 'AMOUNT_NOT_FINITE'),
+    rejection('-nan', 'USD', 'AMOUNT_NOT_FINITE', ANY),
     rejection('Infinity', 'USD', 'AMOUNT_NOT_FINITE'),
+    rejection('infinity', 'USD', 'AMOUNT_NOT_FINITE'),
+    rejection('+Infinity', 'USD', 'AMOUNT_NOT_FINITE'),
     rejection('-Infinity', 'USD', 'AMOUNT_NOT_FINITE', ANY),
+    rejection('-Infinity', 'USD', 'AMOUNT_NOT_FINITE'),
+    rejection('inf', 'USD', 'AMOUNT_NOT_FINITE'),
+    rejection('-INF', 'USD', 'AMOUNT_NOT_FINITE', ANY),
     rejection('1e2', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
+    rejection('1E2', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
+    rejection('1E-3', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
     rejection('1E-2', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
     rejection('1.5e3', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
+    rejection('-1e+2', 'USD', 'AMOUNT_EXPONENT_NOTATION', ANY),
+    rejection('.5e1', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
+    rejection('0e0', 'USD', 'AMOUNT_EXPONENT_NOTATION', ANY),
+    rejection('1,000.00', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('1.000,50', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('1 000', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection("1'000", 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('0X1F', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('0b101', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('0o17', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('+1.00', 'USD', 'AMOUNT_NOT_NUMERIC', ANY),
+    rejection('+0', 'USD', 'AMOUNT_NOT_NUMERIC', ANY),
+    rejection('00012.50', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('-01', 'USD', 'AMOUNT_NOT_NUMERIC', ANY),
+    rejection('00', 'USD', 'AMOUNT_NOT_NUMERIC', ANY),
+    rejection('-.5', 'USD', 'AMOUNT_NOT_NUMERIC', ANY),
+    rejection('.', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('12 .5', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('\t1.00', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('1.00\u00a0', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('$1.00', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('1.00 USD', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('0x10', 'JPY', 'AMOUNT_NOT_NUMERIC'),
     rejection('abc', 'USD', 'AMOUNT_NOT_NUMERIC'),
     rejection('1.2.3', 'USD', 'AMOUNT_NOT_NUMERIC'),
     rejection('.5', 'USD', 'AMOUNT_NOT_NUMERIC'),
@@ -116,6 +155,63 @@ describe('parseAmount', () => {
     );
     expect(expectMoneyError(() => parseAmount('-5', 'USD'), 'AMOUNT_NEGATIVE').message).toBe('amount "-5" must not be negative');
     expect(expectMoneyError(() => parseAmount('0', 'USD'), 'AMOUNT_NOT_POSITIVE').message).toBe('amount "0" must be greater than zero');
+  });
+
+  it.each<[string, string]>([
+    [' 1', 'leading or trailing whitespace is not allowed'],
+    ['1.00\n', 'leading or trailing whitespace is not allowed'],
+    ['+5', 'a leading "+" is not allowed (positive amounts carry no sign)'],
+    ['0x10', 'only base-10 digits are allowed (no hexadecimal, octal or binary literals)'],
+    ['1_000', 'digit grouping such as "1,000.00" or "1_000" is not allowed, and "." is the only decimal separator (write "1000.00")'],
+    ['1,000.00', 'digit grouping such as "1,000.00" or "1_000" is not allowed, and "." is the only decimal separator (write "1000.00")'],
+    ['1,5', 'digit grouping such as "1,000.00" or "1_000" is not allowed, and "." is the only decimal separator (write "1000.00")'],
+    ['00012.50', 'leading zeros are not allowed (write "12.50", not "012.50")'],
+    ['.5', 'a digit is required before the decimal point (write "0.5", not ".5")'],
+    ['5.', 'a digit is required after the decimal point (write "5" or "5.00", not "5.")'],
+    ['1.2.3', 'only one decimal point is allowed'],
+    ['١٢٣', 'only the ASCII digits 0-9 are allowed'],
+    ['abc', 'expected digits with an optional "." and decimals, such as "12.34"'],
+    ['--1', 'expected digits with an optional "." and decimals, such as "12.34"'],
+  ])('says which rule %j breaks', (input, rule) => {
+    expect(expectMoneyError(() => parseAmount(input, 'USD', ANY), 'AMOUNT_NOT_NUMERIC').message).toBe(
+      `amount ${JSON.stringify(input)} is not a plain decimal number; ${rule}`,
+    );
+  });
+
+  it('reports whitespace-only input as empty, quoting it', () => {
+    expect(expectMoneyError(() => parseAmount('  ', 'USD'), 'AMOUNT_EMPTY').message).toBe(
+      'amount "  " is only whitespace; expected a decimal string such as "12.34"',
+    );
+    expect(expectMoneyError(() => parseAmount('nan', 'USD'), 'AMOUNT_NOT_FINITE').message).toBe('amount "nan" is not a finite number');
+  });
+
+  it('accepts trailing zeros up to the exponent, and "-0" as zero', () => {
+    expect(parseAmount('12.50', 'USD')).toBe(1250n);
+    expect(parseAmount('12.5', 'USD')).toBe(1250n);
+    expect(parseAmount('1.200', 'KWD')).toBe(1200n);
+    expect(parseAmount('1.0000', 'CLF')).toBe(10000n);
+    expect(parseAmount('0.05', 'USD')).toBe(5n);
+    expect(parseAmount('-0', 'JPY', ANY)).toBe(0n);
+  });
+
+  it('produces every MoneyError code, one example each (the validation layer reports `${code}: ${message}`)', () => {
+    const examples: Record<MoneyErrorCode, () => unknown> = {
+      UNKNOWN_CURRENCY: () => parseAmount('1.00', 'XAU'),
+      AMOUNT_EMPTY: () => parseAmount('', 'USD'),
+      AMOUNT_NOT_NUMERIC: () => parseAmount('12abc', 'USD'),
+      AMOUNT_EXPONENT_NOTATION: () => parseAmount('1e2', 'USD'),
+      AMOUNT_NOT_FINITE: () => parseAmount('NaN', 'USD'),
+      AMOUNT_TOO_PRECISE: () => parseAmount('1.001', 'USD'),
+      AMOUNT_NOT_POSITIVE: () => parseAmount('0', 'USD'),
+      AMOUNT_NEGATIVE: () => parseAmount('-1.00', 'USD'),
+      AMOUNT_OUT_OF_RANGE: () => parseAmount('90071992547409.92', 'USD'),
+      CURRENCY_MISMATCH: () => assertSameCurrency('USD', 'EUR'),
+    };
+    expect(Object.keys(examples).sort()).toEqual([...MONEY_ERROR_CODES].sort());
+    for (const code of MONEY_ERROR_CODES) {
+      const e = expectMoneyError(examples[code], code);
+      expect(`${e.code}: ${e.message}`).toMatch(new RegExp(`^${code}: \\S`));
+    }
   });
 
   it('escapes hostile input in messages', () => {

@@ -27,13 +27,55 @@ const PLAIN_DECIMAL = /^(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
 const EXPONENT_FORM = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+$/;
 /** What `String(number)` or other languages print for non-finite values. */
 const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
+/** Non-empty input made of whitespace only (JS `\s`: ASCII and Unicode spaces, line breaks). */
+const WHITESPACE_ONLY = /^\s+$/;
+/** Digits and dots with digit-grouping or decimal-comma separators: "1,000.00", "1_000", "1 000", "1'000", "1.000,50", "1,5". */
+const GROUPED_DIGITS = /^[0-9](?=.*[,_'\s\u00a0\u202f])[0-9.,_'\s\u00a0\u202f]*[0-9.]$/;
+
+/** The rule a non-canonical amount breaks, for the AMOUNT_NOT_NUMERIC message. */
+function plainDecimalRule(input: string): string {
+  if (/^\s|\s$/.test(input)) return 'leading or trailing whitespace is not allowed';
+  if (input.startsWith('+')) return 'a leading "+" is not allowed (positive amounts carry no sign)';
+  const body = input.startsWith('-') ? input.slice(1) : input;
+  if (/^0[xob]/i.test(body)) return 'only base-10 digits are allowed (no hexadecimal, octal or binary literals)';
+  if (GROUPED_DIGITS.test(body)) {
+    return 'digit grouping such as "1,000.00" or "1_000" is not allowed, and "." is the only decimal separator (write "1000.00")';
+  }
+  if (/^0[0-9]+(?:\.[0-9]+)?$/.test(body)) return 'leading zeros are not allowed (write "12.50", not "012.50")';
+  if (/^\.[0-9]+$/.test(body)) return 'a digit is required before the decimal point (write "0.5", not ".5")';
+  if (/^[0-9]+\.$/.test(body)) return 'a digit is required after the decimal point (write "5" or "5.00", not "5.")';
+  if (/^[0-9]*(?:\.[0-9]*){2,}$/.test(body)) return 'only one decimal point is allowed';
+  if (/^[\p{Nd}.]+$/u.test(body) && /[^0-9.]/.test(body)) return 'only the ASCII digits 0-9 are allowed';
+  return 'expected digits with an optional "." and decimals, such as "12.34"';
+}
 
 /**
  * Parse an exact decimal amount in major units (`"123.45"`) into integer minor
  * units of `currency` (`12345n` for USD). The input must be the canonical
- * plain form: no whitespace, no `+`, no leading zeros, no exponent, no digit
- * grouping, and no more decimals than the currency has (USD `1.000` and JPY
- * `1.0` are rejected: trailing zeros beyond the exponent are not dropped).
+ * plain form, and every way of missing it has its own error code:
+ *
+ * | input                                   | result                      |
+ * |-----------------------------------------|-----------------------------|
+ * | `""`, `"   "`                           | AMOUNT_EMPTY                |
+ * | `"NaN"`, `"nan"`, `"-Infinity"`, `"inf"`| AMOUNT_NOT_FINITE           |
+ * | `"1e2"`, `"1E-3"`, `"1.5e3"`            | AMOUNT_EXPONENT_NOTATION    |
+ * | `"1.001"` USD, `"1.0"` JPY              | AMOUNT_TOO_PRECISE          |
+ * | `"0"`, `"0.00"`, `"-0"` (no allowZero)  | AMOUNT_NOT_POSITIVE         |
+ * | `"-1.00"` (no allowNegative)            | AMOUNT_NEGATIVE             |
+ * | beyond ±MAX_MINOR minor units, > 40 chars | AMOUNT_OUT_OF_RANGE       |
+ * | anything else that is not canonical     | AMOUNT_NOT_NUMERIC          |
+ *
+ * AMOUNT_NOT_NUMERIC covers, each with a message naming the rule: `" 1"` /
+ * `"1 "` (whitespace), `"+5"` (no plus sign), `"1,000.00"` / `"1_000"` / `"1 000"`
+ * (no digit grouping; `.` is the only decimal separator), `"0x10"` (base 10
+ * only), `"00012.50"` / `"01"` (no leading zeros), `".5"` (a digit before the
+ * point), `"5."` (a digit after the point), non-ASCII digits, and garbage.
+ * Trailing zeros are accepted up to the exponent (`"1.50"`, `"1.5"` USD) but
+ * never dropped beyond it (USD `"1.000"` and JPY `"1.0"` are AMOUNT_TOO_PRECISE).
+ * `"-0"` / `"-0.00"` are zero (governed by allowZero only) and parse to `0n`.
+ *
+ * Checks run in this order: currency, type, empty, length, syntax, decimals,
+ * zero, sign, range; the first rule broken is reported.
  *
  * @throws MoneyError with codes UNKNOWN_CURRENCY, AMOUNT_EMPTY,
  *   AMOUNT_NOT_NUMERIC, AMOUNT_NOT_FINITE, AMOUNT_EXPONENT_NOTATION,
@@ -51,6 +93,9 @@ export function parseAmount(input: string, currency: string, opts: ParseAmountOp
   if (input.length > MAX_AMOUNT_LENGTH) {
     throw new MoneyError('AMOUNT_OUT_OF_RANGE', `amount is too long (${input.length} characters, at most ${MAX_AMOUNT_LENGTH})`);
   }
+  if (WHITESPACE_ONLY.test(input)) {
+    throw new MoneyError('AMOUNT_EMPTY', `amount ${quoteInput(input)} is only whitespace; expected a decimal string such as "12.34"`);
+  }
 
   const match = PLAIN_DECIMAL.exec(input);
   if (!match) {
@@ -63,10 +108,7 @@ export function parseAmount(input: string, currency: string, opts: ParseAmountOp
         `amount ${quoteInput(input)} uses exponent notation; write it as a plain decimal such as "12.34"`,
       );
     }
-    throw new MoneyError(
-      'AMOUNT_NOT_NUMERIC',
-      `amount ${quoteInput(input)} is not a plain decimal number; expected digits with an optional "." and decimals, such as "12.34"`,
-    );
+    throw new MoneyError('AMOUNT_NOT_NUMERIC', `amount ${quoteInput(input)} is not a plain decimal number; ${plainDecimalRule(input)}`);
   }
 
   const [, sign, integerPart, fraction = ''] = match;

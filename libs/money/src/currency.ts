@@ -26,9 +26,13 @@ export function currencyExponent(code: string): number {
   return getCurrency(code).exponent;
 }
 
-/** All supported currencies, sorted by code. */
-export function listCurrencies(): readonly CurrencyInfo[] {
-  return ISO_4217;
+/**
+ * All supported currencies as `{code, numeric, exponent, name}`, sorted by code
+ * (for `GET /currencies`). A new array on every call, so callers may sort or
+ * filter it; the entries themselves are the frozen table rows.
+ */
+export function listCurrencies(): CurrencyInfo[] {
+  return [...ISO_4217];
 }
 
 /**

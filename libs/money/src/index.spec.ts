@@ -25,6 +25,7 @@ describe('@paygate/money public API', () => {
     expect(money.ISO_4217.length).toBeGreaterThan(150);
     expect(new money.D('0.1').plus('0.2').toString()).toBe('0.3');
     expect(new money.MoneyError('AMOUNT_EMPTY', 'm')).toBeInstanceOf(Error);
+    expect(money.MONEY_ERROR_CODES).toHaveLength(10);
   });
 
   it('is framework-free: sources import only each other and decimal.js', () => {

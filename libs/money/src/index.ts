@@ -9,5 +9,5 @@ export * from './convert';
 export * from './currency';
 export * from './decimal';
 export * from './iso4217.data';
-export { MoneyError, type MoneyErrorCode } from './money-error';
+export { MONEY_ERROR_CODES, MoneyError, type MoneyErrorCode } from './money-error';
 export * from './rounding';

@@ -31,6 +31,39 @@ export class EnvSchema {
   @IsOptional() @Matches(/^pk_[A-Za-z0-9_]{16,200}$/) DEMO_API_KEY?: string;
   @IsOptional() @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL?: string;
   @IsOptional() @IsIn(['true', 'false']) DEMO_DATA?: string;
+  @IsOptional()
+  @Matches(/^(live|http|ecb)(,(live|http|ecb))*$/, { message: 'FX_PROVIDERS must list live, http and/or ecb, e.g. live,ecb' })
+  FX_PROVIDERS?: string;
+  @IsOptional() @IsInt() @Min(10) @Max(3_600_000) FX_TICK_MS?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(500) FX_VOLATILITY_BPS?: number;
+  @IsOptional() @IsString() FX_SEED?: string;
+  @IsOptional() @IsInt() @Min(1) FX_LIVE_MAX_AGE_MS?: number;
+  @IsOptional() @Matches(/^https?:\/\/\S+$/) FX_HTTP_URL?: string;
+  @IsOptional() @IsInt() @Min(100) FX_HTTP_POLL_MS?: number;
+  @IsOptional() @IsInt() @Min(1) FX_HTTP_MAX_AGE_MS?: number;
+  @IsOptional() @IsInt() @Min(1) FX_ECB_MAX_AGE_MS?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(2000) FX_SPREAD_BPS?: number;
+  @IsOptional() @IsString() FX_SPREADS?: string;
+  @IsOptional() @IsInt() @Min(1000) @Max(3_600_000) FX_QUOTE_TTL_MS?: number;
+}
+
+/** The FX service's providers, spreads and quotes. */
+export interface FxSettings {
+  /** Failover order. */
+  providers: Array<'live' | 'http' | 'ecb'>;
+  tickMs: number;
+  volatilityBps: number;
+  seed: string;
+  liveMaxAgeMs: number;
+  httpUrl?: string;
+  httpPollMs: number;
+  httpMaxAgeMs: number;
+  /** Unset: the dated reference never goes stale. */
+  ecbMaxAgeMs?: number;
+  spreadBps: number;
+  /** Per pair, e.g. `USD/IDR=80,EUR/USD=10`. */
+  spreads?: string;
+  quoteTtlMs: number;
 }
 
 export interface RuntimeConfig {
@@ -44,7 +77,29 @@ export interface RuntimeConfig {
   demoApiKey?: string;
   /** Create the demo merchant's wallets on first start (default: yes, except in production). */
   demoData: boolean;
+  fx: FxSettings;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+}
+
+function fxSettings(env: EnvSchema): FxSettings {
+  const providers = (env.FX_PROVIDERS ?? (env.FX_HTTP_URL ? 'live,http,ecb' : 'live,ecb')).split(',') as FxSettings['providers'];
+  if (providers.includes('http') && !env.FX_HTTP_URL)
+    throw new Error('Invalid configuration:\n  FX_PROVIDERS: the http provider needs FX_HTTP_URL');
+  const tickMs = env.FX_TICK_MS ?? 1000;
+  return {
+    providers,
+    tickMs,
+    volatilityBps: env.FX_VOLATILITY_BPS ?? 5,
+    seed: env.FX_SEED ?? 'paygate',
+    liveMaxAgeMs: env.FX_LIVE_MAX_AGE_MS ?? 5 * tickMs,
+    httpUrl: env.FX_HTTP_URL,
+    httpPollMs: env.FX_HTTP_POLL_MS ?? 60_000,
+    httpMaxAgeMs: env.FX_HTTP_MAX_AGE_MS ?? 4 * 24 * 3_600_000,
+    ecbMaxAgeMs: env.FX_ECB_MAX_AGE_MS,
+    spreadBps: env.FX_SPREAD_BPS ?? 30,
+    spreads: env.FX_SPREADS,
+    quoteTtlMs: env.FX_QUOTE_TTL_MS ?? 60_000,
+  };
 }
 
 export function loadRuntimeConfig(raw: NodeJS.ProcessEnv = process.env, overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
@@ -79,6 +134,7 @@ export function loadRuntimeConfig(raw: NodeJS.ProcessEnv = process.env, override
     requestBudgetMs: env.REQUEST_BUDGET_MS ?? 10_000,
     demoApiKey: nodeEnv === 'production' ? env.DEMO_API_KEY : (env.DEMO_API_KEY ?? DEFAULT_DEMO_API_KEY),
     demoData: env.DEMO_DATA === undefined ? nodeEnv !== 'production' : env.DEMO_DATA === 'true',
+    fx: fxSettings(env),
     logLevel: (env.LOG_LEVEL ?? 'warn') as RuntimeConfig['logLevel'],
   };
   return { ...config, ...overrides };

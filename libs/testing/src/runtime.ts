@@ -1,4 +1,4 @@
-import { RuntimeConfig, loadRuntimeConfig } from '@paygate/platform';
+import { FxSettings, RuntimeConfig, loadRuntimeConfig } from '@paygate/platform';
 import { freePort } from './nats-server';
 
 /** A runtime config for tests: free ports, quiet logs, in-memory PGlite unless a URL is given. */
@@ -6,6 +6,8 @@ export async function testRuntime(overrides: {
   databaseUrl?: string;
   natsUrl?: string;
   mode: 'nats' | 'in-process';
+  /** Default: the ECB reference only, so rates are the snapshot's and tests can compute them. */
+  fx?: Partial<FxSettings>;
 }): Promise<RuntimeConfig> {
   const base = loadRuntimeConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error' });
   const ports = {
@@ -21,5 +23,6 @@ export async function testRuntime(overrides: {
     gatewayHost: '127.0.0.1',
     transport: { ...base.transport, mode: overrides.mode, natsUrl: overrides.natsUrl ?? base.transport.natsUrl },
     database: { ...base.database, url: overrides.databaseUrl, dataDir: 'memory://' },
+    fx: { ...base.fx, providers: ['ecb'], ...overrides.fx },
   };
 }

@@ -4,3 +4,4 @@ export * from './rpc-client';
 export * from './errors';
 export * from './rpc-enhancers';
 export * from './transport.module';
+export * from './event-bus';

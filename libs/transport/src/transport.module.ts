@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ClientNats, ClientProxy, MicroserviceOptions, Transport } from '@nestjs/microservices';
 import type { NatsConnection } from 'nats';
+import { EventBus, InProcessEventBus, NatsEventBus } from './event-bus';
 import { InProcessClient, InProcessServer } from './in-process';
 import { RpcClient } from './rpc-client';
 
@@ -59,6 +60,15 @@ export class TransportHealth implements OnApplicationShutdown {
   }
 }
 
+@Injectable()
+class EventBusCloser implements OnApplicationShutdown {
+  constructor(@Inject(EventBus) private readonly bus: EventBus) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.bus.close();
+  }
+}
+
 @Module({})
 export class TransportModule {
   /** Global within one service's app (infrastructure): its RPC client and transport health. */
@@ -87,9 +97,23 @@ export class TransportModule {
           useFactory: (proxy: ClientProxy) =>
             new RpcClient(proxy, { maxCallMs: settings.maxCallMs, defaultBudgetMs: settings.defaultBudgetMs }),
         },
+        {
+          provide: EventBus,
+          useFactory: (): EventBus =>
+            settings.mode === 'in-process'
+              ? new InProcessEventBus()
+              : new NatsEventBus({
+                  servers: settings.natsUrl,
+                  name: `paygate-${service}-events`,
+                  user: settings.natsUser,
+                  pass: settings.natsPass,
+                  token: settings.natsToken,
+                }),
+        },
+        EventBusCloser,
         TransportHealth,
       ],
-      exports: [RpcClient, TransportHealth],
+      exports: [RpcClient, TransportHealth, EventBus],
     };
   }
 }

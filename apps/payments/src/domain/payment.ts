@@ -14,6 +14,7 @@ export interface PaymentIntent {
   sourceAccount: string;
   destinationAccount: string;
   metadata: Record<string, string>;
+  quoteId?: string | null;
 }
 
 /**
@@ -23,7 +24,15 @@ export interface PaymentIntent {
  */
 export function requestHash(p: PaymentIntent): string {
   const metadata = Object.fromEntries(Object.entries(p.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const canonical = JSON.stringify([p.id, p.currency, p.amountMinor.toString(), p.sourceAccount, p.destinationAccount, metadata]);
+  const canonical = JSON.stringify([
+    p.id,
+    p.currency,
+    p.amountMinor.toString(),
+    p.sourceAccount,
+    p.destinationAccount,
+    metadata,
+    p.quoteId ?? null,
+  ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -6,7 +6,7 @@ import { payments } from './schema';
 export type PaymentRow = typeof payments.$inferSelect;
 export type NewPayment = Pick<
   typeof payments.$inferInsert,
-  'id' | 'idempotencyKey' | 'requestHash' | 'currency' | 'amountMinor' | 'sourceAccount' | 'destinationAccount' | 'metadata'
+  'id' | 'idempotencyKey' | 'requestHash' | 'currency' | 'amountMinor' | 'sourceAccount' | 'destinationAccount' | 'metadata' | 'quoteId'
 >;
 
 /** What claiming a payment id and idempotency key found. */

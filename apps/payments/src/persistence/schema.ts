@@ -32,6 +32,7 @@ export const payments = paymentsSchema.table(
     failureCode: text('failure_code'),
     failureMessage: text('failure_message'),
     failureDetails: jsonb('failure_details'),
+    quoteId: text('quote_id'),
     metadata: jsonb('metadata')
       .notNull()
       .default(sql`'{}'::jsonb`),

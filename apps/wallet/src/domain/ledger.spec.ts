@@ -240,3 +240,44 @@ describe('properties', () => {
     );
   });
 });
+
+describe('transferLegs with FX revenue', () => {
+  const cross = (revenue?: bigint, currency = 'USD') => ({
+    sourceAccount: 'ACC_A',
+    destinationAccount: 'ACC_B',
+    debit: { currency: 'USD', minor: 10_000n },
+    credit: { currency: 'IDR', minor: 161_000_000n },
+    revenue: revenue === undefined ? undefined : { currency, minor: revenue },
+  });
+
+  it('books the spread to house:fx_revenue and the rest to house:fx, still balanced per currency', () => {
+    const legs = transferLegs(cross(30n));
+    expect(legs).toEqual(
+      expect.arrayContaining([
+        { accountId: 'ACC_A', currency: 'USD', delta: -10_000n, house: false },
+        { accountId: 'house:fx', currency: 'USD', delta: 9_970n, house: true },
+        { accountId: 'house:fx_revenue', currency: 'USD', delta: 30n, house: true },
+        { accountId: 'house:fx', currency: 'IDR', delta: -161_000_000n, house: true },
+        { accountId: 'ACC_B', currency: 'IDR', delta: 161_000_000n, house: false },
+      ]),
+    );
+    expect(legs).toHaveLength(5);
+    expect(() => assertBalanced(legs)).not.toThrow();
+  });
+
+  it('no revenue leg when the spread is zero; refuses revenue that is negative, not below the debit, in another currency, or on a same-currency transfer', () => {
+    expect(transferLegs(cross(0n))).toHaveLength(4);
+    expect(() => transferLegs(cross(-1n))).toThrow(LedgerRuleError);
+    expect(() => transferLegs(cross(10_000n))).toThrow(LedgerRuleError);
+    expect(() => transferLegs(cross(5n, 'IDR'))).toThrow(/debit currency/);
+    expect(() =>
+      transferLegs({
+        sourceAccount: 'A',
+        destinationAccount: 'B',
+        debit: { currency: 'USD', minor: 5n },
+        credit: { currency: 'USD', minor: 5n },
+        revenue: { currency: 'USD', minor: 1n },
+      }),
+    ).toThrow(/cross-currency/);
+  });
+});

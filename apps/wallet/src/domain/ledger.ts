@@ -5,6 +5,8 @@
 
 export const SETTLEMENT_ACCOUNT = 'house:settlement';
 export const FX_ACCOUNT = 'house:fx';
+/** Where the spread earned on conversions is booked. */
+export const FX_REVENUE_ACCOUNT = 'house:fx_revenue';
 export const HOUSE_PREFIX = 'house:';
 
 export interface Leg {
@@ -21,14 +23,17 @@ export interface Movement {
   destinationAccount: string;
   debit: { currency: string; minor: bigint };
   credit: { currency: string; minor: bigint };
+  /** Cross-currency only: the part of the debit that is the FX spread (booked to FX revenue). */
+  revenue?: { currency: string; minor: bigint };
 }
 
 export class LedgerRuleError extends Error {}
 
 /**
  * The legs of a transfer. Same currency: 2 legs (the debit must equal the credit). Different
- * currencies: 4 legs through the house FX account, which receives the debit currency and pays
- * out the credit currency, so the journal sums to zero in each currency.
+ * currencies: 4 legs through the house FX account, which receives the debit currency (at mid)
+ * and pays out the credit currency, so the journal sums to zero in each currency; a fifth leg
+ * books the spread the conversion earned to FX revenue.
  */
 export function transferLegs(m: Movement): Leg[] {
   if (m.debit.minor <= 0n || m.credit.minor <= 0n) throw new LedgerRuleError('transfer amounts must be positive');
@@ -37,13 +42,18 @@ export function transferLegs(m: Movement): Leg[] {
     { accountId: m.sourceAccount, currency: m.debit.currency, delta: -m.debit.minor, house: false },
     { accountId: m.destinationAccount, currency: m.credit.currency, delta: m.credit.minor, house: false },
   ];
+  const revenue = m.revenue?.minor ?? 0n;
   if (m.debit.currency === m.credit.currency) {
     if (m.debit.minor !== m.credit.minor) throw new LedgerRuleError('a same-currency transfer must debit what it credits');
+    if (revenue !== 0n) throw new LedgerRuleError('only a cross-currency transfer earns FX revenue');
   } else {
+    if (revenue < 0n || revenue >= m.debit.minor) throw new LedgerRuleError('FX revenue must be at least zero and less than the debit');
+    if (m.revenue && m.revenue.currency !== m.debit.currency) throw new LedgerRuleError('FX revenue is in the debit currency');
     legs.push(
-      { accountId: FX_ACCOUNT, currency: m.debit.currency, delta: m.debit.minor, house: true },
+      { accountId: FX_ACCOUNT, currency: m.debit.currency, delta: m.debit.minor - revenue, house: true },
       { accountId: FX_ACCOUNT, currency: m.credit.currency, delta: -m.credit.minor, house: true },
     );
+    if (revenue > 0n) legs.push({ accountId: FX_REVENUE_ACCOUNT, currency: m.debit.currency, delta: revenue, house: true });
   }
   assertBalanced(legs);
   return lockOrder(legs);
