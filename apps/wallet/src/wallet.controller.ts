@@ -1,7 +1,19 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  AccountActionRequest,
+  AccountListResponse,
   AccountResponse,
+  CaptureHoldRequest,
+  EntryListResponse,
+  HoldStateResponse,
+  ListAccountsRequest,
+  ListEntriesRequest,
+  ReleaseHoldRequest,
+  ReverseRequest,
+  ReverseResponse,
+  WithdrawalRequest,
+  WithdrawalResponse,
   BalanceResponse,
   CreateAccountRequest,
   DepositRequest,
@@ -57,5 +69,50 @@ export class WalletController {
   @MessagePattern(RPCS.walletHold.pattern)
   hold(@Payload() req: HoldRequest): Promise<HoldResponse> {
     return this.wallet.hold(req);
+  }
+
+  @MessagePattern(ROUTES.walletListAccounts.pattern)
+  listAccounts(@Payload() req: ListAccountsRequest): Promise<AccountListResponse> {
+    return this.wallet.listAccounts(req);
+  }
+
+  @MessagePattern(ROUTES.walletFreeze.pattern)
+  freeze(@Payload() req: AccountActionRequest): Promise<AccountResponse> {
+    return this.wallet.setStatus(req.account_id, 'freeze');
+  }
+
+  @MessagePattern(ROUTES.walletUnfreeze.pattern)
+  unfreeze(@Payload() req: AccountActionRequest): Promise<AccountResponse> {
+    return this.wallet.setStatus(req.account_id, 'unfreeze');
+  }
+
+  @MessagePattern(ROUTES.walletClose.pattern)
+  close(@Payload() req: AccountActionRequest): Promise<AccountResponse> {
+    return this.wallet.setStatus(req.account_id, 'close');
+  }
+
+  @MessagePattern(ROUTES.walletWithdraw.pattern)
+  withdraw(@Payload() req: WithdrawalRequest): Promise<HttpOutcome<WithdrawalResponse>> {
+    return this.wallet.withdraw(req);
+  }
+
+  @MessagePattern(ROUTES.walletEntries.pattern)
+  entries(@Payload() req: ListEntriesRequest): Promise<EntryListResponse> {
+    return this.wallet.entries(req);
+  }
+
+  @MessagePattern(RPCS.walletCaptureHold.pattern)
+  captureHold(@Payload() req: CaptureHoldRequest): Promise<HoldStateResponse> {
+    return this.wallet.captureHold(req);
+  }
+
+  @MessagePattern(RPCS.walletReleaseHold.pattern)
+  releaseHold(@Payload() req: ReleaseHoldRequest): Promise<HoldStateResponse> {
+    return this.wallet.releaseHold(req);
+  }
+
+  @MessagePattern(RPCS.walletReverse.pattern)
+  reverse(@Payload() req: ReverseRequest): Promise<ReverseResponse> {
+    return this.wallet.reverse(req);
   }
 }

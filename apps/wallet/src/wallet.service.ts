@@ -1,6 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import {
+  AccountListResponse,
   AccountResponse,
+  CaptureHoldRequest,
+  EntryListResponse,
+  HoldStateResponse,
+  ListAccountsRequest,
+  ListEntriesRequest,
+  ReleaseHoldRequest,
+  ReverseRequest,
+  ReverseResponse,
+  WithdrawalRequest,
+  WithdrawalResponse,
   BalanceLine,
   BalanceResponse,
   CreateAccountRequest,
@@ -19,7 +30,7 @@ import {
 import { formatAmount, parseAmount } from '@paygate/money';
 import { RequestContext } from '@paygate/transport';
 import { HOUSE_PREFIX, LedgerRuleError } from './domain/ledger';
-import { AccountRecord, LedgerRefused, LedgerRepository } from './persistence/ledger.repository';
+import { AccountRecord, HoldState, LedgerRefusal, LedgerRefused, LedgerRepository } from './persistence/ledger.repository';
 
 /** The wallet's use cases; every one acts for the merchant of the request envelope. */
 @Injectable()
@@ -124,9 +135,100 @@ export class WalletService {
   async hold(req: HoldRequest): Promise<HoldResponse> {
     const { merchantId } = RequestContext.require();
     const h = await this.refusals(() =>
-      this.ledger.hold(merchantId, req.reference, req.account_id, req.amount.currency, BigInt(req.amount.amount_minor)),
+      this.ledger.hold(
+        merchantId,
+        req.reference,
+        req.account_id,
+        req.amount.currency,
+        BigInt(req.amount.amount_minor),
+        req.expires_at ? new Date(req.expires_at) : undefined,
+      ),
     );
     return { hold_id: `hld_${h.journalId}`, reference: req.reference, replayed: h.replayed, created_at: h.createdAt.toISOString() };
+  }
+
+  async listAccounts(req: ListAccountsRequest): Promise<AccountListResponse> {
+    const { merchantId } = RequestContext.require();
+    const limit = req.limit ?? 20;
+    const page = await this.ledger.listAccounts(merchantId, limit, req.starting_after);
+    const data = page.accounts.map(accountResponse);
+    return { data, has_more: page.hasMore, next_cursor: page.hasMore ? data[data.length - 1].account_id : null };
+  }
+
+  async setStatus(accountId: string, action: 'freeze' | 'unfreeze' | 'close'): Promise<AccountResponse> {
+    const { merchantId } = RequestContext.require();
+    return accountResponse(await this.refusals(() => this.ledger.setStatus(merchantId, accountId, action)));
+  }
+
+  async withdraw(req: WithdrawalRequest): Promise<HttpOutcome<WithdrawalResponse>> {
+    const { merchantId } = RequestContext.require();
+    const minor = parseAmount(req.amount, req.currency);
+    const w = await this.refusals(() => this.ledger.withdraw(merchantId, req.reference, req.account_id, req.currency, minor));
+    return {
+      status: 201,
+      replayed: w.replayed,
+      body: {
+        withdrawal_id: `jnl_${w.journalId}`,
+        account_id: w.accountId,
+        currency: w.currency,
+        amount: formatAmount(w.minor, w.currency),
+        reference: req.reference,
+        balance: balanceLine(w.currency, w.ledgerMinor, w.heldMinor),
+        created_at: w.createdAt.toISOString(),
+      },
+    };
+  }
+
+  async entries(req: ListEntriesRequest): Promise<EntryListResponse> {
+    const { merchantId } = RequestContext.require();
+    if (!(await this.ledger.findAccount(merchantId, req.account_id))) throw accountNotFound(req.account_id);
+    const limit = req.limit ?? 20;
+    const before = req.starting_after ? BigInt(req.starting_after.slice(4)) : undefined;
+    const page = await this.ledger.entries(merchantId, req.account_id, limit, before, req.currency);
+    const data = page.entries.map((e) => ({
+      entry_id: `ent_${e.id}`,
+      journal_id: `jnl_${e.journalId}`,
+      kind: e.kind,
+      reference: e.reference,
+      currency: e.currency,
+      amount: formatAmount(e.amountMinor, e.currency),
+      balance_after: formatAmount(e.balanceAfterMinor, e.currency),
+      created_at: e.createdAt.toISOString(),
+    }));
+    return { data, has_more: page.hasMore, next_cursor: page.hasMore ? data[data.length - 1].entry_id : null };
+  }
+
+  async captureHold(req: CaptureHoldRequest): Promise<HoldStateResponse> {
+    const { merchantId } = RequestContext.require();
+    const h = await this.refusals(() =>
+      this.ledger.captureHold(
+        merchantId,
+        req.hold_reference,
+        req.reference,
+        req.destination_account,
+        req.amount_minor === undefined ? undefined : BigInt(req.amount_minor),
+        { currency: req.credit.currency, minor: BigInt(req.credit.amount_minor) },
+        req.fx_revenue && { currency: req.fx_revenue.currency, minor: BigInt(req.fx_revenue.amount_minor) },
+      ),
+    );
+    return holdState(h);
+  }
+
+  async releaseHold(req: ReleaseHoldRequest): Promise<HoldStateResponse> {
+    const { merchantId } = RequestContext.require();
+    return holdState(await this.refusals(() => this.ledger.releaseHold(merchantId, req.hold_reference)));
+  }
+
+  async reverse(req: ReverseRequest): Promise<ReverseResponse> {
+    const { merchantId } = RequestContext.require();
+    const r = await this.refusals(() => this.ledger.reverse(merchantId, req.reference, req.original_reference, BigInt(req.credit_minor)));
+    return {
+      journal_id: `jnl_${r.journalId}`,
+      reference: req.reference,
+      replayed: r.replayed,
+      debit_back: { currency: r.debitBack.currency, amount_minor: r.debitBack.minor.toString() },
+      credit_back: { currency: r.creditBack.currency, amount_minor: r.creditBack.minor.toString() },
+    };
   }
 
   /** Maps the ledger's refusals to the one error model. */
@@ -135,38 +237,67 @@ export class WalletService {
       return await work();
     } catch (err) {
       if (err instanceof LedgerRuleError) throw validation(undefined, 'LEDGER_RULE', err.message);
-      if (!(err instanceof LedgerRefused)) throw err;
-      const r = err.refusal;
-      switch (r.kind) {
-        case 'ACCOUNT_NOT_FOUND':
-          throw accountNotFound(r.accountId);
-        case 'ACCOUNT_INACTIVE':
-          throw new DomainError(r.status === 'closed' ? 'ACCOUNT_CLOSED' : 'ACCOUNT_FROZEN', `Account ${r.accountId} is ${r.status}`);
-        case 'ACCOUNT_EXISTS':
-          throw new DomainError('ACCOUNT_EXISTS', `Account ${r.accountId} already exists`);
-        case 'REFERENCE_REUSED':
-          throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Reference ${r.reference} was already used for a different operation`);
-        case 'INSUFFICIENT_FUNDS': {
-          const available = formatAmount(r.availableMinor, r.currency);
-          const required = formatAmount(r.requiredMinor, r.currency);
-          throw new DomainError(
-            'INSUFFICIENT_FUNDS',
-            `Account ${r.accountId} has ${available} ${r.currency} available, ${required} required`,
-            [
-              {
-                reason: 'INSUFFICIENT_FUNDS',
-                message: 'available is less than required',
-                account_id: r.accountId,
-                currency: r.currency,
-                available,
-                required,
-              },
-            ],
-          );
-        }
-      }
+      if (err instanceof LedgerRefused) throw refusalError(err.refusal);
+      throw err;
     }
   }
+}
+
+function refusalError(r: LedgerRefusal): DomainError {
+  switch (r.kind) {
+    case 'ACCOUNT_NOT_FOUND':
+      return accountNotFound(r.accountId);
+    case 'ACCOUNT_INACTIVE':
+      return new DomainError(r.status === 'closed' ? 'ACCOUNT_CLOSED' : 'ACCOUNT_FROZEN', `Account ${r.accountId} is ${r.status}`);
+    case 'ACCOUNT_EXISTS':
+      return new DomainError('ACCOUNT_EXISTS', `Account ${r.accountId} already exists`);
+    case 'ACCOUNT_NOT_EMPTY':
+      return new DomainError('ACCOUNT_NOT_EMPTY', `Account ${r.accountId} still has money or holds: empty it before closing`);
+    case 'REFERENCE_REUSED':
+      return new DomainError('IDEMPOTENCY_KEY_REUSED', `Reference ${r.reference} was already used for a different operation`);
+    case 'HOLD_NOT_FOUND':
+      return new DomainError('HOLD_NOT_FOUND', `No hold ${r.reference}`);
+    case 'HOLD_NOT_ACTIVE':
+      return new DomainError('HOLD_NOT_ACTIVE', `Hold ${r.reference} is ${r.status}`);
+    case 'AMOUNT_EXCEEDS_HOLD':
+      return new DomainError('AMOUNT_EXCEEDS_HOLD', `Hold ${r.reference} holds ${r.heldMinor}, ${r.requestedMinor} requested`);
+    case 'TRANSFER_NOT_FOUND':
+      return new DomainError('TRANSFER_NOT_FOUND', `No transfer ${r.reference}`);
+    case 'REVERSAL_EXCEEDS_ORIGINAL':
+      return new DomainError(
+        'REVERSAL_EXCEEDS_ORIGINAL',
+        `Only ${r.remainingMinor} of transfer ${r.reference} is left to reverse, ${r.requestedMinor} requested`,
+      );
+    case 'INSUFFICIENT_FUNDS': {
+      const available = formatAmount(r.availableMinor, r.currency);
+      const required = formatAmount(r.requiredMinor, r.currency);
+      return new DomainError(
+        'INSUFFICIENT_FUNDS',
+        `Account ${r.accountId} has ${available} ${r.currency} available, ${required} required`,
+        [
+          {
+            reason: 'INSUFFICIENT_FUNDS',
+            message: 'available is less than required',
+            account_id: r.accountId,
+            currency: r.currency,
+            available,
+            required,
+          },
+        ],
+      );
+    }
+  }
+}
+
+function holdState(h: HoldState): HoldStateResponse {
+  return {
+    hold_id: `hld_${h.id}`,
+    reference: h.reference,
+    status: h.status,
+    amount_minor: h.amountMinor.toString(),
+    captured_minor: h.capturedMinor.toString(),
+    replayed: h.replayed ?? false,
+  };
 }
 
 function balanceLine(currency: string, ledger: bigint, held: bigint): BalanceLine {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsOptional, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsISO8601, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { IsCurrencyCode, IsMoneyAmount } from './validators';
 
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -142,6 +142,8 @@ export class HoldRequest {
   @Matches(/^[A-Za-z0-9_.:-]{1,128}$/) reference!: string;
   @Matches(ACCOUNT_ID_PATTERN) account_id!: string;
   @ValidateNested() @Type(() => MinorAmount) amount!: MinorAmount;
+  /** When the hold lapses on its own (released by the wallet's expiry sweep). */
+  @IsOptional() @IsISO8601({ strict: true }) expires_at?: string;
 }
 
 export class HoldResponse {
@@ -149,4 +151,119 @@ export class HoldResponse {
   reference!: string;
   replayed!: boolean;
   created_at!: string;
+}
+
+const LIST_LIMIT_MESSAGE = 'limit must be an integer from 1 to 100';
+
+export class ListAccountsRequest {
+  @ApiProperty({ required: false, example: 20, default: 20, description: 'Page size, 1–100' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: LIST_LIMIT_MESSAGE })
+  @Min(1, { message: LIST_LIMIT_MESSAGE })
+  @Max(100, { message: LIST_LIMIT_MESSAGE })
+  limit?: number;
+
+  @ApiProperty({ required: false, example: 'ACC_001', description: 'Cursor: the `next_cursor` of the previous page' })
+  @IsOptional()
+  @Matches(ACCOUNT_ID_PATTERN, { message: 'starting_after must be an account id' })
+  starting_after?: string;
+}
+
+export class AccountListResponse {
+  @ApiProperty({ type: [AccountResponse] }) data!: AccountResponse[];
+  @ApiProperty({ example: true }) has_more!: boolean;
+  @ApiProperty({ example: 'ACC_SRC_0019', nullable: true, type: String }) next_cursor!: string | null;
+}
+
+/** `POST /accounts/{id}/freeze|unfreeze|close`. */
+export class AccountActionRequest extends GetBalanceRequest {}
+
+export class WithdrawalRequest extends DepositRequest {}
+
+export class WithdrawalResponse {
+  @ApiProperty({ example: 'jnl_43' }) withdrawal_id!: string;
+  @ApiProperty({ example: 'ACC_NEW_001' }) account_id!: string;
+  @ApiProperty({ example: 'USD' }) currency!: string;
+  @ApiProperty({ example: '50.00' }) amount!: string;
+  @ApiProperty({ example: 'WD-2026-0001' }) reference!: string;
+  @ApiProperty({ type: BalanceLine, description: 'The balance after the withdrawal' }) balance!: BalanceLine;
+  @ApiProperty({ example: '2026-11-25T12:00:00.000Z' }) created_at!: string;
+}
+
+export class ListEntriesRequest extends ListAccountsRequest {
+  @ApiProperty({ example: 'ACC_001', description: 'Wallet account id' })
+  @Matches(ACCOUNT_ID_PATTERN, { message: `account_id ${ACCOUNT_ID_MESSAGE}` })
+  account_id!: string;
+
+  @ApiProperty({ required: false, example: 'ent_120', description: 'Cursor: the `next_cursor` of the previous page (entries go newest first)' })
+  @IsOptional()
+  @Matches(/^ent_[0-9]{1,19}$/, { message: 'starting_after must be an entry id (ent_…)' })
+  declare starting_after?: string;
+
+  @ApiProperty({ required: false, example: 'USD', description: 'Only entries in this currency' })
+  @IsOptional()
+  @IsCurrencyCode()
+  currency?: string;
+}
+
+export class EntryDto {
+  @ApiProperty({ example: 'ent_120' }) entry_id!: string;
+  @ApiProperty({ example: 'jnl_57' }) journal_id!: string;
+  @ApiProperty({ example: 'transfer', enum: ['deposit', 'withdrawal', 'transfer', 'reversal', 'capture'] }) kind!: string;
+  @ApiProperty({ example: 'transfer:payment:PAY-001:capture', description: 'The operation’s idempotency reference' }) reference!: string;
+  @ApiProperty({ example: 'USD' }) currency!: string;
+  @ApiProperty({ example: '-123.45', description: 'Signed: credit +, debit −' }) amount!: string;
+  @ApiProperty({ example: '99876.55', description: 'The ledger balance of this currency after the entry' }) balance_after!: string;
+  @ApiProperty({ example: '2026-11-25T12:00:00.000Z' }) created_at!: string;
+}
+
+export class EntryListResponse {
+  @ApiProperty({ type: [EntryDto] }) data!: EntryDto[];
+  @ApiProperty({ example: false }) has_more!: boolean;
+  @ApiProperty({ example: null, nullable: true, type: String }) next_cursor!: string | null;
+}
+
+/** Internal: capture a hold, fully or partly; the rest of it is released. Idempotent on `reference`. */
+export class CaptureHoldRequest {
+  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/) hold_reference!: string;
+  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/) reference!: string;
+  @Matches(ACCOUNT_ID_PATTERN) destination_account!: string;
+  /** What to take from the hold (its currency); default all of it. */
+  @IsOptional() @Matches(/^[1-9][0-9]{0,18}$/) amount_minor?: string;
+  @ValidateNested() @Type(() => MinorAmount) credit!: MinorAmount;
+  @IsOptional() @ValidateNested() @Type(() => MinorAmount) fx_revenue?: MinorAmount;
+}
+
+/** Internal: release a hold (idempotent). */
+export class ReleaseHoldRequest {
+  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/) hold_reference!: string;
+}
+
+export class HoldStateResponse {
+  hold_id!: string;
+  reference!: string;
+  status!: 'active' | 'captured' | 'released' | 'expired';
+  amount_minor!: string;
+  captured_minor!: string;
+  replayed!: boolean;
+}
+
+/**
+ * Internal: reverse (part of) a transfer, at its original rate: `credit_minor` of what the
+ * destination received goes back; the source gets the proportional share of what it paid.
+ */
+export class ReverseRequest {
+  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/) reference!: string;
+  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/) original_reference!: string;
+  @Matches(/^[1-9][0-9]{0,18}$/) credit_minor!: string;
+}
+
+export class ReverseResponse {
+  journal_id!: string;
+  reference!: string;
+  replayed!: boolean;
+  /** What went back to the source, in the original debit currency. */
+  debit_back!: MinorAmount;
+  credit_back!: MinorAmount;
 }

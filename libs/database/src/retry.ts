@@ -6,6 +6,15 @@ export function isRetryableSqlError(err: unknown): boolean {
   return state !== undefined && RETRYABLE_SQLSTATES.has(state);
 }
 
+type RetryObserver = (sqlState: string) => void;
+const observers = new Set<RetryObserver>();
+
+/** Be told of every retried transaction (e.g. to count them in a metric). Returns an unsubscribe. */
+export function onTransactionRetry(observer: RetryObserver): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
 /**
  * Runs a whole transaction again when PostgreSQL aborted it as a deadlock victim or for a
  * serialization failure: the work is all-or-nothing, so re-running it is safe.
@@ -16,6 +25,8 @@ export async function retryTransaction<T>(work: () => Promise<T>, attempts = 5):
       return await work();
     } catch (err) {
       if (attempt >= attempts || !isRetryableSqlError(err)) throw err;
+      const state = sqlStateOf(err)!;
+      for (const o of observers) o(state);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { D, currencyExponent, roundDecimalToMinor } from '@paygate/money';
 /**
  * The ledger's pure rules: which entries an operation posts, in which order rows are locked, and
  * that every journal balances. No framework, no database: the repository applies what this decides.
@@ -91,4 +92,84 @@ export function canDebit(ledger: bigint, held: bigint, debit: bigint, allowOverd
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A posted transfer, as its journal's legs say. */
+export interface PostedTransfer {
+  sourceAccount: string;
+  destinationAccount: string;
+  debit: { currency: string; minor: bigint };
+  credit: { currency: string; minor: bigint };
+  revenue: bigint;
+}
+
+/** What earlier reversals of a transfer already gave back. */
+export interface AlreadyReversed {
+  credit: bigint;
+  debit: bigint;
+  revenue: bigint;
+}
+
+/** Reads a transfer back from its legs (2, 4 or 5 of them). */
+export function transferFromLegs(legs: readonly Leg[]): PostedTransfer {
+  const wallets = legs.filter((l) => !l.house);
+  const source = wallets.find((l) => l.delta < 0n);
+  const destination = wallets.find((l) => l.delta > 0n);
+  if (wallets.length !== 2 || !source || !destination) throw new LedgerRuleError('not a transfer journal');
+  const revenue = legs.find((l) => l.accountId === FX_REVENUE_ACCOUNT)?.delta ?? 0n;
+  return {
+    sourceAccount: source.accountId,
+    destinationAccount: destination.accountId,
+    debit: { currency: source.currency, minor: -source.delta },
+    credit: { currency: destination.currency, minor: destination.delta },
+    revenue,
+  };
+}
+
+/**
+ * The legs that give back `creditBack` of a transfer at its original rate: the destination
+ * returns `creditBack` in the credit currency; the source gets the same share of what it paid
+ * (and FX revenue gives back its share), each rounded half-even once; the reversal that takes
+ * the last of the credit takes exactly the rest, so reversals never drift from the original.
+ */
+export function reversalLegs(
+  t: PostedTransfer,
+  creditBack: bigint,
+  already: AlreadyReversed,
+): { legs: Leg[]; debitBack: bigint; revenueBack: bigint } {
+  const remaining = t.credit.minor - already.credit;
+  if (creditBack <= 0n) throw new LedgerRuleError('a reversal must give back a positive amount');
+  if (creditBack > remaining) throw new LedgerRuleError(`only ${remaining} of the credit is left to reverse`);
+  const last = creditBack === remaining;
+  const share = (total: bigint, currency: string) => {
+    const exp = currencyExponent(currency);
+    return roundDecimalToMinor(
+      new D(total.toString()).mul(creditBack.toString()).div(t.credit.minor.toString()).div(new D(10).pow(exp)),
+      currency,
+    );
+  };
+  const debitBack = last ? t.debit.minor - already.debit : share(t.debit.minor, t.debit.currency);
+  const revenueBack = last ? t.revenue - already.revenue : share(t.revenue, t.debit.currency);
+  const legs: Leg[] = [
+    { accountId: t.destinationAccount, currency: t.credit.currency, delta: -creditBack, house: false },
+    { accountId: t.sourceAccount, currency: t.debit.currency, delta: debitBack, house: false },
+  ];
+  if (t.debit.currency !== t.credit.currency) {
+    legs.push(
+      { accountId: FX_ACCOUNT, currency: t.credit.currency, delta: creditBack, house: true },
+      { accountId: FX_ACCOUNT, currency: t.debit.currency, delta: -(debitBack - revenueBack), house: true },
+    );
+    if (revenueBack !== 0n) legs.push({ accountId: FX_REVENUE_ACCOUNT, currency: t.debit.currency, delta: -revenueBack, house: true });
+  }
+  assertBalanced(legs);
+  return { legs: lockOrder(legs), debitBack, revenueBack };
+}
+
+/** The legs of a withdrawal: the wallet is debited to the house settlement account. */
+export function withdrawalLegs(accountId: string, currency: string, minor: bigint): Leg[] {
+  if (minor <= 0n) throw new LedgerRuleError('withdrawal amount must be positive');
+  return lockOrder([
+    { accountId, currency, delta: -minor, house: false },
+    { accountId: SETTLEMENT_ACCOUNT, currency, delta: minor, house: true },
+  ]);
 }

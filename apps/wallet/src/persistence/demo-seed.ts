@@ -181,12 +181,6 @@ export async function seedDemoWallets(
           insert into wallet.balances (merchant_id, account_id, currency, ledger_minor, held_minor)
           select ${merchantId}, account_id, currency, minor, 0 from credits order by account_id, currency
         ),
-        house_balances as (
-          insert into wallet.balances (merchant_id, account_id, currency, ledger_minor, held_minor)
-          select ${merchantId}, ${SETTLEMENT_ACCOUNT}, currency, minor, 0 from debits
-          on conflict (merchant_id, account_id, currency) do update
-            set ledger_minor = wallet.balances.ledger_minor + excluded.ledger_minor, updated_at = now()
-        ),
         journal_entries as (
           insert into wallet.entries (journal_id, merchant_id, account_id, currency, amount_minor, balance_after_minor)
           select ${journalId}::bigint, ${merchantId}, e.account_id, e.currency, e.minor, e.balance_after

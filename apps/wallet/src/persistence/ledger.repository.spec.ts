@@ -25,8 +25,21 @@ async function refusalOf(p: Promise<unknown>): Promise<LedgerRefusal> {
   return err.refusal;
 }
 
-/** Ledger balances of one account as { currency: 'ledger/held' } (decimal strings: exact on both drivers). */
+const isHouse = (accountId: string) => accountId.startsWith('house:');
+
+/**
+ * Ledger balances of one account as { currency: 'ledger/held' } (decimal strings: exact on both drivers).
+ * Wallets are read from their balances rows; a house account has none: its balance is the sum of its entries.
+ */
 async function balances(db: Db, m: string, accountId: string): Promise<Record<string, string>> {
+  if (isHouse(accountId)) {
+    const sums = await queryRows<{ currency: string; total: string }>(
+      db,
+      sql`select currency, sum(amount_minor)::text as total from wallet.entries
+           where merchant_id = ${m} and account_id = ${accountId} group by currency order by currency`,
+    );
+    return Object.fromEntries(sums.map((r) => [r.currency, r.total]));
+  }
   const rows = await queryRows<{ currency: string; ledger: string; held: string }>(
     db,
     sql`select currency, ledger_minor::text as ledger, held_minor::text as held from wallet.balances
@@ -64,23 +77,37 @@ async function snapshot(db: Db, m: string) {
           (select count(*) from wallet.holds where merchant_id = ${m})::text as holds,
           (select string_agg(account_id || ':' || currency || '=' || ledger_minor::text || '/' || held_minor::text
                              || '@' || updated_at::text, ',' order by account_id, currency)
-             from wallet.balances where merchant_id = ${m}) as balances`,
+             from wallet.balances where merchant_id = ${m}) as balances,
+          (select string_agg(account_id || ':' || currency || '=' || total::text, ',' order by account_id, currency)
+             from (select account_id, currency, sum(amount_minor) as total from wallet.entries
+                    where merchant_id = ${m} and account_id like 'house:%' group by account_id, currency) h) as house`,
   );
   return row;
 }
 
 /**
  * The ledger's global invariants, over every merchant in the database:
- * - each (account, currency) balance equals the sum of its entries (and no entry lacks a balance row);
+ * - house accounts have no balances rows (their balance is the sum of their entries);
+ * - each wallet (account, currency) balance equals the sum of its entries (and no wallet entry lacks a balance row);
  * - each journal sums to zero per currency, and has entries (a refused call leaves no bare claim);
  * - wallet entries carry the running balance after them (in entry order), house entries carry null;
  * - held equals the sum of the active holds.
  */
 async function expectInvariants(db: Db): Promise<void> {
+  const houseRows = await queryRows(
+    db,
+    sql`select b.merchant_id, b.account_id, b.currency, b.ledger_minor::text as ledger from wallet.balances b
+          left join wallet.accounts a on a.merchant_id = b.merchant_id and a.id = b.account_id
+         where b.account_id like 'house:%' or a.kind = 'house'
+         limit 5`,
+  );
+  expect(houseRows).toEqual([]);
+
   const mismatched = await queryRows(
     db,
     sql`with e as (
           select merchant_id, account_id, currency, sum(amount_minor) as total from wallet.entries
+           where account_id not like 'house:%'
            group by merchant_id, account_id, currency
         )
         select coalesce(e.merchant_id, b.merchant_id) as merchant_id, coalesce(e.account_id, b.account_id) as account_id,
@@ -317,7 +344,7 @@ describe.each<Driver>(DRIVERS)('LedgerRepository on %s', (driver) => {
         kind: 'ACCOUNT_NOT_FOUND',
         accountId: 'ACC_GHOST',
       });
-      expect(await snapshot(db, m)).toEqual({ journals: '0', entries: '0', holds: '0', balances: null });
+      expect(await snapshot(db, m)).toEqual({ journals: '0', entries: '0', holds: '0', balances: null, house: null });
 
       // The reference was not burned: once the wallet exists, the same deposit goes through.
       await wallet(m, 'ACC_GHOST', ['USD']);
@@ -755,7 +782,7 @@ describe.each<Driver>(DRIVERS)('LedgerRepository on %s', (driver) => {
       for (let i = 0; i < 30; i++) {
         calls.push(ledger.transfer(m, `ab-${i}`, same('ACC_A', 'ACC_B', 'USD', 100n + BigInt(i))));
         calls.push(ledger.transfer(m, `ba-${i}`, same('ACC_B', 'ACC_A', 'USD', 100n + BigInt(i))));
-        // Cross-currency both ways too: four balance rows plus the two house:fx rows in every journal.
+        // Cross-currency both ways too: four wallet balance rows plus two house:fx entries in every journal.
         calls.push(
           ledger.transfer(m, `ab-fx-${i}`, {
             sourceAccount: 'ACC_A',
@@ -836,7 +863,7 @@ describe.each<Driver>(DRIVERS)('LedgerRepository on %s', (driver) => {
       );
       const [fx] = await queryRows<{ total: string | null }>(
         db,
-        sql`select sum(ledger_minor)::text as total from wallet.balances
+        sql`select sum(amount_minor)::text as total from wallet.entries
              where merchant_id = ${m} and currency = 'USD' and account_id = ${FX_ACCOUNT}`,
       );
       // USD only leaves the wallets through the FX desk.

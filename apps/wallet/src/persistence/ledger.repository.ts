@@ -1,9 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { Db, InjectDb, queryRows, retryTransaction } from '@paygate/database';
-import { Leg, LedgerRuleError, Movement, depositLegs, transferLegs } from '../domain/ledger';
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+import {
+  LedgerRefused,
+  PostedJournal,
+  HoldState,
+  balanceOf,
+  claimJournal,
+  journalLegs,
+  journalMatches,
+  lockHold,
+  reversedSoFar,
+  unhold,
+  openBalance,
+  post,
+  postedJournal,
+  refuseDebit,
+  requireActiveWallets,
+} from './ledger-tx';
+import {
+  LedgerRuleError,
+  Movement,
+  depositLegs,
+  reversalLegs,
+  transferFromLegs,
+  transferLegs,
+  withdrawalLegs,
+} from '../domain/ledger';
 
 export interface AccountRecord {
   id: string;
@@ -15,18 +38,22 @@ export interface AccountRecord {
   currencies: string[];
 }
 
+export interface EntryRecord {
+  id: bigint;
+  journalId: bigint;
+  kind: string;
+  reference: string;
+  currency: string;
+  amountMinor: bigint;
+  balanceAfterMinor: bigint;
+  createdAt: Date;
+}
+
 export interface BalanceRow {
   currency: string;
   ledgerMinor: bigint;
   heldMinor: bigint;
   updatedAt: Date;
-}
-
-export interface PostedJournal {
-  journalId: bigint;
-  createdAt: Date;
-  /** True when the reference had already been posted: nothing moved this time. */
-  replayed: boolean;
 }
 
 export interface DepositRecord extends PostedJournal {
@@ -35,27 +62,6 @@ export interface DepositRecord extends PostedJournal {
   minor: bigint;
   ledgerMinor: bigint;
   heldMinor: bigint;
-}
-
-/** Why a ledger operation was refused; the service maps these to domain errors. */
-export type LedgerRefusal =
-  | { kind: 'ACCOUNT_NOT_FOUND'; accountId: string }
-  | { kind: 'ACCOUNT_INACTIVE'; accountId: string; status: string }
-  | { kind: 'INSUFFICIENT_FUNDS'; accountId: string; currency: string; availableMinor: bigint; requiredMinor: bigint }
-  | { kind: 'ACCOUNT_EXISTS'; accountId: string }
-  | { kind: 'REFERENCE_REUSED'; reference: string };
-
-export class LedgerRefused extends Error {
-  constructor(readonly refusal: LedgerRefusal) {
-    super(refusal.kind);
-  }
-}
-
-interface AccountLockRow {
-  id: string;
-  kind: string;
-  status: string;
-  allow_overdraft: boolean;
 }
 
 /**
@@ -156,14 +162,14 @@ export class LedgerRepository {
         // Each operation kind has its own reference namespace: a deposit's reference can never
         // replay as a transfer, nor the other way round.
         const journalRef = `transfer:${reference}`;
-        const claimed = await this.claimJournal(tx, merchantId, 'transfer', journalRef);
+        const claimed = await claimJournal(tx, merchantId, 'transfer', journalRef);
         if (!claimed) {
-          const posted = await this.postedJournal(tx, merchantId, journalRef);
-          if (!(await this.journalMatches(tx, posted.journalId, legs))) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
+          const posted = await postedJournal(tx, merchantId, journalRef);
+          if (!(await journalMatches(tx, posted.journalId, legs))) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
           return posted;
         }
-        const wallets = await this.requireActiveWallets(tx, merchantId, [m.sourceAccount, m.destinationAccount]);
-        await this.post(tx, merchantId, claimed.id, legs, wallets);
+        const wallets = await requireActiveWallets(tx, merchantId, [m.sourceAccount, m.destinationAccount]);
+        await post(tx, merchantId, claimed.id, legs, wallets);
         return { journalId: claimed.id, createdAt: claimed.createdAt, replayed: false };
       }),
     );
@@ -175,15 +181,15 @@ export class LedgerRepository {
     return retryTransaction(() =>
       this.db.transaction(async (tx) => {
         const journalRef = `deposit:${reference}`;
-        const claimed = await this.claimJournal(tx, merchantId, 'deposit', journalRef);
+        const claimed = await claimJournal(tx, merchantId, 'deposit', journalRef);
         let posted: PostedJournal;
         if (claimed) {
-          const wallets = await this.requireActiveWallets(tx, merchantId, [accountId]);
-          await this.post(tx, merchantId, claimed.id, legs, wallets);
+          const wallets = await requireActiveWallets(tx, merchantId, [accountId]);
+          await post(tx, merchantId, claimed.id, legs, wallets);
           posted = { journalId: claimed.id, createdAt: claimed.createdAt, replayed: false };
         } else {
-          posted = await this.postedJournal(tx, merchantId, journalRef);
-          if (!(await this.journalMatches(tx, posted.journalId, legs))) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
+          posted = await postedJournal(tx, merchantId, journalRef);
+          if (!(await journalMatches(tx, posted.journalId, legs))) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
         }
         const [bal] = await queryRows<{ ledger_minor: string; held_minor: string }>(
           tx,
@@ -196,14 +202,21 @@ export class LedgerRepository {
   }
 
   /** Reserves funds on a wallet balance (available drops), idempotent on `reference`. */
-  async hold(merchantId: string, reference: string, accountId: string, currency: string, minor: bigint): Promise<PostedJournal> {
+  async hold(
+    merchantId: string,
+    reference: string,
+    accountId: string,
+    currency: string,
+    minor: bigint,
+    expiresAt?: Date,
+  ): Promise<PostedJournal> {
     if (minor <= 0n) throw new LedgerRuleError('hold amount must be positive');
     return retryTransaction(() =>
       this.db.transaction(async (tx) => {
         const inserted = await queryRows<{ id: string; created_at: Date }>(
           tx,
-          sql`insert into wallet.holds (merchant_id, reference, account_id, currency, amount_minor)
-              values (${merchantId}, ${reference}, ${accountId}, ${currency}, ${minor})
+          sql`insert into wallet.holds (merchant_id, reference, account_id, currency, amount_minor, expires_at)
+              values (${merchantId}, ${reference}, ${accountId}, ${currency}, ${minor}, ${expiresAt ?? null})
               on conflict do nothing returning id, created_at`,
         );
         if (inserted.length === 0) {
@@ -213,8 +226,8 @@ export class LedgerRepository {
           );
           return { journalId: BigInt(h.id), createdAt: new Date(h.created_at), replayed: true };
         }
-        const [account] = await this.requireActiveWallets(tx, merchantId, [accountId]);
-        if (account.allow_overdraft) await this.openBalance(tx, merchantId, accountId, currency);
+        const [account] = await requireActiveWallets(tx, merchantId, [accountId]);
+        if (account.allow_overdraft) await openBalance(tx, merchantId, accountId, currency);
         const updated = await queryRows<{ held_minor: string }>(
           tx,
           sql`update wallet.balances set held_minor = held_minor + ${minor}, updated_at = now()
@@ -222,127 +235,258 @@ export class LedgerRepository {
                  and (${account.allow_overdraft} or ledger_minor - held_minor - ${minor} >= 0)
                returning held_minor`,
         );
-        if (updated.length === 0) await this.refuseDebit(tx, merchantId, accountId, currency, minor);
+        if (updated.length === 0) await refuseDebit(tx, merchantId, accountId, currency, minor);
         return { journalId: BigInt(inserted[0].id), createdAt: new Date(inserted[0].created_at), replayed: false };
       }),
     );
   }
 
-  private async claimJournal(
-    tx: Tx,
-    merchantId: string,
-    kind: string,
-    reference: string,
-  ): Promise<{ id: bigint; createdAt: Date } | undefined> {
-    const rows = await queryRows<{ id: string; created_at: Date }>(
-      tx,
-      sql`insert into wallet.journals (merchant_id, kind, reference) values (${merchantId}, ${kind}, ${reference})
-          on conflict do nothing returning id, created_at`,
+  /** Pays out of a wallet to the house settlement account, idempotent on `reference` (same body → replay). */
+  async withdraw(merchantId: string, reference: string, accountId: string, currency: string, minor: bigint): Promise<DepositRecord> {
+    const legs = withdrawalLegs(accountId, currency, minor);
+    return retryTransaction(() =>
+      this.db.transaction(async (tx) => {
+        const journalRef = `withdrawal:${reference}`;
+        const claimed = await claimJournal(tx, merchantId, 'withdrawal', journalRef);
+        let posted: PostedJournal;
+        if (claimed) {
+          const wallets = await requireActiveWallets(tx, merchantId, [accountId]);
+          await post(tx, merchantId, claimed.id, legs, wallets);
+          posted = { journalId: claimed.id, createdAt: claimed.createdAt, replayed: false };
+        } else {
+          posted = await postedJournal(tx, merchantId, journalRef);
+          if (!(await journalMatches(tx, posted.journalId, legs))) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
+        }
+        const bal = await balanceOf(tx, merchantId, accountId, currency);
+        return { ...posted, accountId, currency, minor, ledgerMinor: bal.ledger, heldMinor: bal.held };
+      }),
     );
-    return rows[0] && { id: BigInt(rows[0].id), createdAt: new Date(rows[0].created_at) };
-  }
-
-  /** Whether a posted journal is exactly these legs (a replay of the same operation, not a reused reference). */
-  private async journalMatches(tx: Tx, journalId: bigint, legs: Leg[]): Promise<boolean> {
-    const rows = await queryRows<{ account_id: string; currency: string; amount_minor: string }>(
-      tx,
-      sql`select account_id, currency, amount_minor::text from wallet.entries where journal_id = ${journalId}`,
-    );
-    const key = (a: string, c: string, d: string) => `${a}|${c.trim()}|${d}`;
-    const posted = rows.map((r) => key(r.account_id, r.currency, r.amount_minor)).sort();
-    const wanted = legs.map((l) => key(l.accountId, l.currency, l.delta.toString())).sort();
-    return posted.length === wanted.length && posted.every((p, i) => p === wanted[i]);
-  }
-
-  private async postedJournal(tx: Tx, merchantId: string, reference: string): Promise<PostedJournal> {
-    const [j] = await queryRows<{ id: string; created_at: Date }>(
-      tx,
-      sql`select id, created_at from wallet.journals where merchant_id = ${merchantId} and reference = ${reference}`,
-    );
-    return { journalId: BigInt(j.id), createdAt: new Date(j.created_at), replayed: true };
-  }
-
-  /** The wallets must exist and be active; their rows are share-locked so a freeze cannot interleave. */
-  private async requireActiveWallets(tx: Tx, merchantId: string, ids: string[]): Promise<AccountLockRow[]> {
-    const rows = await queryRows<AccountLockRow>(
-      tx,
-      sql`select id, kind, status, allow_overdraft from wallet.accounts
-           where merchant_id = ${merchantId} and id = any(${sql.param(ids)}::text[]) and kind = 'wallet'
-           order by id for share`,
-    );
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => {
-      const row = byId.get(id);
-      if (!row) throw new LedgerRefused({ kind: 'ACCOUNT_NOT_FOUND', accountId: id });
-      if (row.status !== 'active') throw new LedgerRefused({ kind: 'ACCOUNT_INACTIVE', accountId: id, status: row.status });
-      return row;
-    });
   }
 
   /**
-   * Applies the legs in lock order. A wallet debit is one conditional UPDATE (`available` must
-   * cover it unless overdraft is allowed); no row updated means refused, and the transaction,
-   * journal included, rolls back. Credits open the balance when the currency is new to the wallet.
+   * Gives back `creditMinor` of a posted transfer at its original rate (a refund), as one new
+   * journal pointing at it; idempotent on `reference`. The destination must still have the money.
    */
-  private async post(tx: Tx, merchantId: string, journalId: bigint, legs: Leg[], wallets: AccountLockRow[]): Promise<void> {
-    const overdraft = new Map(wallets.map((w) => [w.id, w.allow_overdraft]));
-    const after: Array<bigint | null> = [];
-    for (const leg of legs) {
-      if (leg.house) {
-        await this.upsertBalance(tx, merchantId, leg);
-        after.push(null);
-      } else if (leg.delta < 0n) {
-        // An overdraft wallet may go below zero in a currency it has never held.
-        if (overdraft.get(leg.accountId)) await this.openBalance(tx, merchantId, leg.accountId, leg.currency);
-        const rows = await queryRows<{ ledger_minor: string }>(
+  async reverse(
+    merchantId: string,
+    reference: string,
+    originalReference: string,
+    creditMinor: bigint,
+  ): Promise<PostedJournal & { debitBack: { currency: string; minor: bigint }; creditBack: { currency: string; minor: bigint } }> {
+    return retryTransaction(() =>
+      this.db.transaction(async (tx) => {
+        const [original] = await queryRows<{ id: string }>(
           tx,
-          sql`update wallet.balances set ledger_minor = ledger_minor + ${leg.delta}, updated_at = now()
-               where merchant_id = ${merchantId} and account_id = ${leg.accountId} and currency = ${leg.currency}
-                 and (${overdraft.get(leg.accountId) ?? false} or ledger_minor - held_minor + ${leg.delta} >= 0)
-               returning ledger_minor`,
+          sql`select id::text from wallet.journals where merchant_id = ${merchantId} and reference = ${`transfer:${originalReference}`} for update`,
         );
-        if (rows.length === 0) await this.refuseDebit(tx, merchantId, leg.accountId, leg.currency, -leg.delta);
-        after.push(BigInt(rows[0].ledger_minor));
-      } else {
-        after.push(await this.upsertBalance(tx, merchantId, leg));
-      }
+        if (!original) throw new LedgerRefused({ kind: 'TRANSFER_NOT_FOUND', reference: originalReference });
+        const transfer = transferFromLegs(await journalLegs(tx, BigInt(original.id)));
+        const journalRef = `reversal:${reference}`;
+        const existing = await queryRows<{ id: string }>(
+          tx,
+          sql`select id::text from wallet.journals where merchant_id = ${merchantId} and reference = ${journalRef}`,
+        );
+        if (existing[0]) {
+          const posted = await postedJournal(tx, merchantId, journalRef);
+          const legs = await journalLegs(tx, posted.journalId);
+          const back = legs.find((l) => l.accountId === transfer.destinationAccount && !l.house);
+          if (!back || -back.delta !== creditMinor) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
+          const src = legs.find((l) => l.accountId === transfer.sourceAccount && !l.house)!;
+          return {
+            ...posted,
+            debitBack: { currency: src.currency, minor: src.delta },
+            creditBack: { currency: back.currency, minor: creditMinor },
+          };
+        }
+        const already = await reversedSoFar(tx, BigInt(original.id), transfer);
+        const remaining = transfer.credit.minor - already.credit;
+        if (creditMinor > remaining) {
+          throw new LedgerRefused({
+            kind: 'REVERSAL_EXCEEDS_ORIGINAL',
+            reference: originalReference,
+            remainingMinor: remaining,
+            requestedMinor: creditMinor,
+          });
+        }
+        const { legs, debitBack } = reversalLegs(transfer, creditMinor, already);
+        const claimed = (await claimJournal(tx, merchantId, 'reversal', journalRef, BigInt(original.id)))!;
+        const wallets = await requireActiveWallets(tx, merchantId, [transfer.sourceAccount, transfer.destinationAccount]);
+        await post(tx, merchantId, claimed.id, legs, wallets);
+        return {
+          journalId: claimed.id,
+          createdAt: claimed.createdAt,
+          replayed: false,
+          debitBack: { currency: transfer.debit.currency, minor: debitBack },
+          creditBack: { currency: transfer.credit.currency, minor: creditMinor },
+        };
+      }),
+    );
+  }
+
+  /**
+   * Captures a hold, in full or in part: the whole hold is released from `held` and the captured
+   * amount moves as a transfer (idempotent on `reference`); the rest is simply no longer held.
+   */
+  async captureHold(
+    merchantId: string,
+    holdReference: string,
+    reference: string,
+    destinationAccount: string,
+    debitMinor: bigint | undefined,
+    credit: { currency: string; minor: bigint },
+    revenue?: { currency: string; minor: bigint },
+  ): Promise<HoldState> {
+    return retryTransaction(() =>
+      this.db.transaction(async (tx) => {
+        const hold = await lockHold(tx, merchantId, holdReference);
+        const amount = debitMinor ?? hold.amountMinor;
+        const legs = transferLegs({
+          sourceAccount: hold.accountId,
+          destinationAccount,
+          debit: { currency: hold.currency, minor: amount },
+          credit,
+          revenue,
+        });
+        const journalRef = `transfer:${reference}`;
+        if (hold.status === 'captured') {
+          const posted = await postedJournal(tx, merchantId, journalRef).catch(() => undefined);
+          if (!posted || !(await journalMatches(tx, posted.journalId, legs))) {
+            throw new LedgerRefused({ kind: 'HOLD_NOT_ACTIVE', reference: holdReference, status: hold.status });
+          }
+          return { ...hold, replayed: true };
+        }
+        if (hold.status !== 'active') throw new LedgerRefused({ kind: 'HOLD_NOT_ACTIVE', reference: holdReference, status: hold.status });
+        if (amount > hold.amountMinor) {
+          throw new LedgerRefused({
+            kind: 'AMOUNT_EXCEEDS_HOLD',
+            reference: holdReference,
+            heldMinor: hold.amountMinor,
+            requestedMinor: amount,
+          });
+        }
+        const claimed = await claimJournal(tx, merchantId, 'capture', journalRef);
+        if (!claimed) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
+        const wallets = await requireActiveWallets(tx, merchantId, [hold.accountId, destinationAccount]);
+        await unhold(tx, merchantId, hold);
+        await post(tx, merchantId, claimed.id, legs, wallets);
+        await tx.execute(sql`update wallet.holds set status = 'captured', captured_minor = ${amount}, updated_at = now()
+            where id = ${hold.id}`);
+        return { ...hold, status: 'captured', capturedMinor: amount, replayed: false };
+      }),
+    );
+  }
+
+  /** Releases an active hold (its amount is available again); releasing a released hold is a replay. */
+  async releaseHold(merchantId: string, holdReference: string, as: 'released' | 'expired' = 'released'): Promise<HoldState> {
+    return retryTransaction(() =>
+      this.db.transaction(async (tx) => {
+        const hold = await lockHold(tx, merchantId, holdReference);
+        if (hold.status === 'released' || hold.status === 'expired') return { ...hold, replayed: true };
+        if (hold.status !== 'active') throw new LedgerRefused({ kind: 'HOLD_NOT_ACTIVE', reference: holdReference, status: hold.status });
+        await unhold(tx, merchantId, hold);
+        await tx.execute(sql`update wallet.holds set status = ${as}, updated_at = now() where id = ${hold.id}`);
+        return { ...hold, status: as, replayed: false };
+      }),
+    );
+  }
+
+  /** Releases active holds whose time ran out (at most `limit`); returns how many. */
+  async expireHolds(now: Date, limit = 100): Promise<number> {
+    const due = await queryRows<{ merchant_id: string; reference: string }>(
+      this.db,
+      sql`select merchant_id, reference from wallet.holds
+           where status = 'active' and expires_at is not null and expires_at <= ${now} order by expires_at limit ${limit}`,
+    );
+    let n = 0;
+    for (const h of due) {
+      const r = await this.releaseHold(h.merchant_id, h.reference, 'expired').catch(() => undefined);
+      if (r && !r.replayed) n += 1;
     }
-    await tx.execute(sql`insert into wallet.entries (journal_id, merchant_id, account_id, currency, amount_minor, balance_after_minor)
-        select ${journalId}::bigint, ${merchantId}, a, c, d, b
-          from unnest(${sql.param(legs.map((l) => l.accountId))}::text[], ${sql.param(legs.map((l) => l.currency))}::text[],
-                      ${sql.param(legs.map((l) => l.delta.toString()))}::text[]::bigint[],
-                      ${sql.param(after.map((b) => (b === null ? null : b.toString())))}::text[]::bigint[]) as t(a, c, d, b)`);
+    return n;
   }
 
-  private async openBalance(tx: Tx, merchantId: string, accountId: string, currency: string): Promise<void> {
-    await tx.execute(sql`insert into wallet.balances (merchant_id, account_id, currency) values (${merchantId}, ${accountId}, ${currency})
-        on conflict do nothing`);
-  }
-
-  private async upsertBalance(tx: Tx, merchantId: string, leg: Leg): Promise<bigint> {
-    const [row] = await queryRows<{ ledger_minor: string }>(
-      tx,
-      sql`insert into wallet.balances (merchant_id, account_id, currency, ledger_minor)
-          values (${merchantId}, ${leg.accountId}, ${leg.currency}, ${leg.delta})
-          on conflict (merchant_id, account_id, currency)
-          do update set ledger_minor = wallet.balances.ledger_minor + excluded.ledger_minor, updated_at = now()
-          returning ledger_minor`,
+  async listAccounts(merchantId: string, limit: number, startingAfter?: string): Promise<{ accounts: AccountRecord[]; hasMore: boolean }> {
+    const ids = await queryRows<{ id: string }>(
+      this.db,
+      sql`select id from wallet.accounts where merchant_id = ${merchantId} and kind = 'wallet'
+            and (${startingAfter ?? null}::text is null or id > ${startingAfter ?? null}::text)
+          order by id limit ${limit + 1}`,
     );
-    return BigInt(row.ledger_minor);
+    const page = ids.slice(0, limit).map((r) => r.id);
+    const found = await this.findAccounts(merchantId, page);
+    return { accounts: page.map((id) => found.get(id)!), hasMore: ids.length > limit };
   }
 
-  private async refuseDebit(tx: Tx, merchantId: string, accountId: string, currency: string, required: bigint): Promise<never> {
-    const rows = await queryRows<{ available: string }>(
-      tx,
-      sql`select ledger_minor - held_minor as available from wallet.balances
-           where merchant_id = ${merchantId} and account_id = ${accountId} and currency = ${currency}`,
-    );
-    throw new LedgerRefused({
-      kind: 'INSUFFICIENT_FUNDS',
-      accountId,
-      currency,
-      availableMinor: rows[0] ? BigInt(rows[0].available) : 0n,
-      requiredMinor: required,
+  /**
+   * Freeze (active → frozen), unfreeze (frozen → active) or close (→ closed, only when every
+   * balance is zero and nothing is held). Asking for the state it is already in changes nothing.
+   */
+  async setStatus(merchantId: string, accountId: string, action: 'freeze' | 'unfreeze' | 'close'): Promise<AccountRecord> {
+    await this.db.transaction(async (tx) => {
+      const [acc] = await queryRows<{ status: string }>(
+        tx,
+        sql`select status from wallet.accounts where merchant_id = ${merchantId} and id = ${accountId} and kind = 'wallet' for update`,
+      );
+      if (!acc) throw new LedgerRefused({ kind: 'ACCOUNT_NOT_FOUND', accountId });
+      const target = { freeze: 'frozen', unfreeze: 'active', close: 'closed' }[action];
+      if (acc.status === target) return;
+      if (acc.status === 'closed') throw new LedgerRefused({ kind: 'ACCOUNT_INACTIVE', accountId, status: 'closed' });
+      if (action === 'close') {
+        const [busy] = await queryRows<{ n: number }>(
+          tx,
+          sql`select count(*)::int as n from wallet.balances
+               where merchant_id = ${merchantId} and account_id = ${accountId} and (ledger_minor <> 0 or held_minor <> 0)`,
+        );
+        if (busy.n > 0) throw new LedgerRefused({ kind: 'ACCOUNT_NOT_EMPTY', accountId });
+      }
+      await tx.execute(
+        sql`update wallet.accounts set status = ${target}, updated_at = now() where merchant_id = ${merchantId} and id = ${accountId}`,
+      );
     });
+    return (await this.findAccount(merchantId, accountId))!;
+  }
+
+  /** A wallet's entries, newest first, a page at a time (cursor: the last entry id seen). */
+  async entries(
+    merchantId: string,
+    accountId: string,
+    limit: number,
+    before?: bigint,
+    currency?: string,
+  ): Promise<{ entries: EntryRecord[]; hasMore: boolean }> {
+    const rows = await queryRows<{
+      id: string;
+      journal_id: string;
+      kind: string;
+      reference: string;
+      currency: string;
+      amount_minor: string;
+      balance_after_minor: string;
+      created_at: Date;
+    }>(
+      this.db,
+      sql`select e.id::text, e.journal_id::text, j.kind, j.reference, e.currency, e.amount_minor::text, e.balance_after_minor::text, e.created_at
+            from wallet.entries e join wallet.journals j on j.id = e.journal_id
+           where e.merchant_id = ${merchantId} and e.account_id = ${accountId}
+             and (${before === undefined ? null : before.toString()}::bigint is null or e.id < ${before === undefined ? null : before.toString()}::bigint)
+             and (${currency ?? null}::text is null or e.currency = ${currency ?? null}::text)
+           order by e.id desc limit ${limit + 1}`,
+    );
+    return {
+      entries: rows.slice(0, limit).map((r) => ({
+        id: BigInt(r.id),
+        journalId: BigInt(r.journal_id),
+        kind: r.kind,
+        reference: r.reference,
+        currency: r.currency.trim(),
+        amountMinor: BigInt(r.amount_minor),
+        balanceAfterMinor: BigInt(r.balance_after_minor),
+        createdAt: new Date(r.created_at),
+      })),
+      hasMore: rows.length > limit,
+    };
   }
 }
+
+export { LedgerRefused };
+export type { HoldState, LedgerRefusal, PostedJournal } from './ledger-tx';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { createdAt, updatedAt } from '../../../../libs/database/src/columns';
-import { bigint, bigserial, boolean, char, index, pgSchema, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, char, index, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const walletSchema = pgSchema('wallet');
 
@@ -46,9 +46,14 @@ export const journals = walletSchema.table(
     merchantId: text('merchant_id').notNull(),
     kind: text('kind').notNull(),
     reference: text('reference').notNull(),
+    /** A reversal points at the transfer journal it reverses (in part). */
+    reversesJournalId: bigint('reverses_journal_id', { mode: 'bigint' }),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('journals_merchant_reference_uq').on(t.merchantId, t.reference)],
+  (t) => [
+    uniqueIndex('journals_merchant_reference_uq').on(t.merchantId, t.reference),
+    index('journals_reverses_idx').on(t.reversesJournalId),
+  ],
 );
 
 /** Append-only entries: signed amounts (credit +, debit −) with the balance after each (null on house rows). */
@@ -79,9 +84,19 @@ export const holds = walletSchema.table(
     accountId: text('account_id').notNull(),
     currency: char('currency', { length: 3 }).notNull(),
     amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
+    /** active → captured (in full or part; the rest released) | released | expired. */
     status: text('status').notNull().default('active'),
+    capturedMinor: bigint('captured_minor', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('holds_merchant_reference_uq').on(t.merchantId, t.reference)],
+  (t) => [
+    uniqueIndex('holds_merchant_reference_uq').on(t.merchantId, t.reference),
+    index('holds_active_expiry_idx')
+      .on(t.expiresAt)
+      .where(sql`${t.status} = 'active' and ${t.expiresAt} is not null`),
+  ],
 );
