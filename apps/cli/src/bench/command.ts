@@ -11,6 +11,7 @@ import { LoadSettings, load } from '../load/command';
 import { parseDuration } from '../load/report';
 import type { LoadResult } from '../load/runner';
 import type { ScenarioName } from '../load/scenarios';
+import { ledgerBench } from './ledger-bench';
 import { Child, distEntry, startNode, waitHealthy } from './processes';
 
 const HELP = `usage: npm run bench -- [options]
@@ -24,7 +25,7 @@ default postgres://postgres@127.0.0.1:5432/postgres), pgbench and nats-server, a
   --duration D      per scenario (default 10s)
   --concurrency N   closed-loop workers (default 32)
   --quick           2 s per scenario (a smoke run, not figures)
-  --only LIST       comma-separated subset: ceilings,monolith,microservices
+  --only LIST       comma-separated subset: ceilings,ledger,monolith,microservices
   --out PATH        Markdown output (default bench-results/latest.md)
 `;
 
@@ -53,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
       duration: { type: 'string', default: '10s' },
       concurrency: { type: 'string', default: '32' },
       quick: { type: 'boolean', default: false },
-      only: { type: 'string', default: 'ceilings,monolith,microservices' },
+      only: { type: 'string', default: 'ceilings,ledger,monolith,microservices' },
       out: { type: 'string', default: 'bench-results/latest.md' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -88,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
     ceilings.httpRps = http.achievedRate;
     rows.push({ scenario: 'ceiling: bare Nest GET', setup: `Nest + Express, ${o.concurrency} connections`, result: http, ceiling: 'http' });
   }
+  if (o.only.has('ledger')) rows.push(...(await ledgerScenarios(o, say)));
   if (o.only.has('monolith')) rows.push(...(await monolithScenarios(root, o, say)));
   if (o.only.has('microservices')) rows.push(...(await microserviceScenarios(root, o, say)));
 
@@ -150,6 +152,27 @@ async function bareNest(root: string, o: Options): Promise<LoadResult> {
     });
   } finally {
     await child.stop();
+  }
+}
+
+/** The ledger alone (repository → PostgreSQL): transfers among random wallets, and from one hot wallet. */
+async function ledgerScenarios(o: Options, say: (l: string) => void): Promise<Row[]> {
+  const db = await createBenchDatabase();
+  try {
+    const rows: Row[] = [];
+    for (const hot of [false, true]) {
+      say(`ledger: ${hot ? 'one hot source wallet' : 'random wallets'}`);
+      const r = await ledgerBench(db.url, { durationMs: o.durationMs, concurrency: o.concurrency, wallets: 1000, hot });
+      rows.push({
+        scenario: hot ? 'ledger transfer, one hot source wallet' : 'ledger transfer, random pairs of 1,000 wallets',
+        setup: `wallet repository → PostgreSQL, ${o.concurrency} workers`,
+        result: { ...r, statuses: {}, outcomes: r.outcomes } as unknown as LoadResult,
+        ceiling: 'pgbench',
+      });
+    }
+    return rows;
+  } finally {
+    await db.drop();
   }
 }
 

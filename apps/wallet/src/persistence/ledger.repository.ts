@@ -5,8 +5,10 @@ import {
   LedgerRefused,
   PostedJournal,
   HoldState,
+  Tx,
   balanceOf,
   claimJournal,
+  lockBalances,
   journalLegs,
   journalMatches,
   lockHold,
@@ -18,7 +20,9 @@ import {
   refuseDebit,
   requireActiveWallets,
 } from './ledger-tx';
+import { BatchResult, KeyedBatcher } from './keyed-batcher';
 import {
+  Leg,
   LedgerRuleError,
   Movement,
   depositLegs,
@@ -36,6 +40,13 @@ export interface AccountRecord {
   allowOverdraft: boolean;
   createdAt: Date;
   currencies: string[];
+}
+
+interface TransferItem {
+  merchantId: string;
+  reference: string;
+  m: Movement;
+  legs: Leg[];
 }
 
 export interface EntryRecord {
@@ -72,6 +83,8 @@ export interface DepositRecord extends PostedJournal {
  */
 @Injectable()
 export class LedgerRepository {
+  private readonly transfers = new KeyedBatcher<TransferItem, PostedJournal>((items) => this.transferBatch(items));
+
   constructor(@InjectDb() private readonly db: Db) {}
 
   async createAccount(
@@ -157,22 +170,56 @@ export class LedgerRepository {
   /** Posts a transfer journal (2 entries, or 4 through the house FX account), idempotent on `reference`. */
   async transfer(merchantId: string, reference: string, m: Movement): Promise<PostedJournal> {
     const legs = transferLegs(m);
+    return this.transfers.submit(`${merchantId}|${m.sourceAccount}`, { merchantId, reference, m, legs });
+  }
+
+  /**
+   * Transfers from one source wallet, together in one transaction: each in a savepoint of its own
+   * when there are several, so a refused one (insufficient funds…) rolls back alone; one commit.
+   */
+  private async transferBatch(items: TransferItem[]): Promise<Array<BatchResult<PostedJournal>>> {
     return retryTransaction(() =>
       this.db.transaction(async (tx) => {
-        // Each operation kind has its own reference namespace: a deposit's reference can never
-        // replay as a transfer, nor the other way round.
-        const journalRef = `transfer:${reference}`;
-        const claimed = await claimJournal(tx, merchantId, 'transfer', journalRef);
-        if (!claimed) {
-          const posted = await postedJournal(tx, merchantId, journalRef);
-          if (!(await journalMatches(tx, posted.journalId, legs))) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
-          return posted;
+        if (items.length === 1) return [{ ok: true as const, value: await this.transferIn(tx, items[0]) }];
+        // Several transfers in one transaction would take their rows' locks out of the global
+        // order (S→B, then S→A): take every wallet row the batch touches first, in that order.
+        await lockBalances(
+          tx,
+          items[0].merchantId,
+          items.flatMap((i) => i.legs.filter((l) => !l.house)),
+        );
+        const results: Array<BatchResult<PostedJournal>> = [];
+        for (const item of items) {
+          try {
+            results.push({ ok: true, value: await tx.transaction((sp) => this.transferIn(sp, item)) });
+          } catch (error) {
+            if (!(error instanceof LedgerRefused || error instanceof LedgerRuleError)) throw error;
+            results.push({ ok: false, error });
+          }
         }
-        const wallets = await requireActiveWallets(tx, merchantId, [m.sourceAccount, m.destinationAccount]);
-        await post(tx, merchantId, claimed.id, legs, wallets);
-        return { journalId: claimed.id, createdAt: claimed.createdAt, replayed: false };
+        return results;
       }),
-    );
+    ).catch((error: unknown) => {
+      // A single transfer's refusal is its own answer; anything else fails the whole batch.
+      if (items.length === 1 && (error instanceof LedgerRefused || error instanceof LedgerRuleError))
+        return [{ ok: false as const, error }];
+      throw error;
+    });
+  }
+
+  private async transferIn(tx: Tx, { merchantId, reference, m, legs }: TransferItem): Promise<PostedJournal> {
+    // Each operation kind has its own reference namespace: a deposit's reference can never
+    // replay as a transfer, nor the other way round.
+    const journalRef = `transfer:${reference}`;
+    const claimed = await claimJournal(tx, merchantId, 'transfer', journalRef);
+    if (!claimed) {
+      const posted = await postedJournal(tx, merchantId, journalRef);
+      if (!(await journalMatches(tx, posted.journalId, legs))) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
+      return posted;
+    }
+    const wallets = await requireActiveWallets(tx, merchantId, [m.sourceAccount, m.destinationAccount]);
+    await post(tx, merchantId, claimed.id, legs, wallets);
+    return { journalId: claimed.id, createdAt: claimed.createdAt, replayed: false };
   }
 
   /** Credits a wallet from the house settlement account, idempotent on `reference` (same body → replay). */

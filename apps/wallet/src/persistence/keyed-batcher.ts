@@ -1,0 +1,47 @@
+/** What one item of a batch came to. */
+export type BatchResult<O> = { ok: true; value: O } | { ok: false; error: unknown };
+
+/**
+ * A single writer per key: the first item for a key runs at once; items arriving for the same
+ * key while it runs wait and then run together as one batch (up to `max`), in arrival order.
+ * For the ledger, the key is the source wallet: a hot wallet's transfers share one transaction
+ * (one commit, one hold of its balance row's lock) instead of queueing on that lock one by one.
+ */
+export class KeyedBatcher<I, O> {
+  private readonly queues = new Map<string, Array<{ input: I; resolve: (v: O) => void; reject: (e: unknown) => void }>>();
+
+  constructor(
+    private readonly runBatch: (inputs: I[]) => Promise<Array<BatchResult<O>>>,
+    private readonly max = 64,
+  ) {}
+
+  submit(key: string, input: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      const queue = this.queues.get(key);
+      if (queue) {
+        queue.push({ input, resolve, reject });
+        return;
+      }
+      this.queues.set(key, [{ input, resolve, reject }]);
+      void this.drain(key);
+    });
+  }
+
+  private async drain(key: string): Promise<void> {
+    const queue = this.queues.get(key)!;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, this.max);
+      try {
+        const results = await this.runBatch(batch.map((b) => b.input));
+        batch.forEach((b, i) => {
+          const r = results[i];
+          if (r.ok) b.resolve(r.value);
+          else b.reject(r.error);
+        });
+      } catch (e) {
+        for (const b of batch) b.reject(e);
+      }
+    }
+    this.queues.delete(key);
+  }
+}
