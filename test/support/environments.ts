@@ -2,13 +2,18 @@ import type { INestApplication } from '@nestjs/common';
 import { DEMO_MERCHANT_ID, ServiceName } from '@paygate/contracts';
 import { RuntimeConfig, ServiceDefinition, startService } from '@paygate/platform';
 import { createTestDatabase, startNatsServer, testRuntime } from '@paygate/testing';
-import type { FxSettings } from '@paygate/platform';
+import type { FxSettings, PaymentsSettings } from '@paygate/platform';
 import { fxService } from '../../apps/fx/src/fx-app.module';
 import { gatewayService, gatewayStartOptions } from '../../apps/gateway/src/gateway-app.module';
 import { startMonolith } from '../../apps/monolith/src/monolith';
 import { paymentsService } from '../../apps/payments/src/payments-app.module';
 import { riskService } from '../../apps/risk/src/risk-app.module';
 import { walletService } from '../../apps/wallet/src/wallet-app.module';
+
+export interface EnvironmentOptions {
+  fx?: Partial<FxSettings>;
+  payments?: Partial<PaymentsSettings>;
+}
 
 export interface TestEnvironment {
   mode: 'monolith' | 'microservices';
@@ -69,8 +74,8 @@ function stopper(apps: Record<ServiceName, INestApplication>) {
 }
 
 /** The monolith: five apps in this process over the in-process bus, on an in-memory PGlite. */
-export async function monolithEnvironment(opts: { fx?: Partial<FxSettings> } = {}): Promise<TestEnvironment> {
-  const rt = await testRuntime({ mode: 'in-process', fx: opts.fx });
+export async function monolithEnvironment(opts: EnvironmentOptions = {}): Promise<TestEnvironment> {
+  const rt = await testRuntime({ mode: 'in-process', fx: opts.fx, payments: opts.payments });
   const m = await startMonolith(rt);
   const apps = m.apps as Record<ServiceName, INestApplication>;
   return environment('monolith', rt, apps, async () => undefined);
@@ -80,10 +85,10 @@ export async function monolithEnvironment(opts: { fx?: Partial<FxSettings> } = {
  * Separate apps, one per service, each with its own PostgreSQL pool and NATS connection, talking
  * over a real nats-server (private to this test file) and a real PostgreSQL database of its own.
  */
-export async function microservicesEnvironment(opts: { fx?: Partial<FxSettings> } = {}): Promise<TestEnvironment> {
+export async function microservicesEnvironment(opts: EnvironmentOptions = {}): Promise<TestEnvironment> {
   const nats = await startNatsServer();
   const db = await createTestDatabase();
-  const rt = await testRuntime({ mode: 'nats', natsUrl: nats.url, databaseUrl: db.url, fx: opts.fx });
+  const rt = await testRuntime({ mode: 'nats', natsUrl: nats.url, databaseUrl: db.url, fx: opts.fx, payments: opts.payments });
   const defs: ServiceDefinition[] = [walletService, fxService, riskService, paymentsService];
   const apps = {} as Record<ServiceName, INestApplication>;
   for (const def of defs) apps[def.service] = await startService(def, rt, { rpcServer: true });

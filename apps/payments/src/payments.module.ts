@@ -1,8 +1,13 @@
 import { Module } from '@nestjs/common';
+import { IdempotencyService } from './idempotency.service';
+import { LifecycleService } from './lifecycle.service';
 import { PaymentsRepository } from './persistence/payments.repository';
 import { PaymentsController } from './payments.controller';
 import { PaymentsService } from './payments.service';
 
-/** The payments feature: orchestration of risk → FX → wallet. The monolith imports this module. */
-@Module({ controllers: [PaymentsController], providers: [PaymentsService, PaymentsRepository] })
+/**
+ * The payments feature (the monolith imports this module): orchestration of a new payment
+ * (payments.service), what follows it (lifecycle.service), idempotency of the follow-up POSTs.
+ */
+@Module({ controllers: [PaymentsController], providers: [PaymentsService, LifecycleService, IdempotencyService, PaymentsRepository] })
 export class PaymentsModule {}

@@ -14,6 +14,7 @@ import {
   ScoreResponse,
 } from '@paygate/contracts';
 import { formatAmount, parseAmount } from '@paygate/money';
+import { InjectRuntimeConfig, RuntimeConfig } from '@paygate/platform';
 import { RequestContext, RpcClient } from '@paygate/transport';
 import { debitCurrencyFor, declineCodeOf, httpStatusOfPayment, requestHash, walletReference } from './domain/payment';
 import { Attempt, Outcome, PaymentRow, PaymentsRepository, attemptOf } from './persistence/payments.repository';
@@ -22,6 +23,12 @@ const log = new Logger('Payments');
 
 /** How long after the caller's deadline an unfinished attempt still owns its payment. */
 const LEASE_GRACE_MS = 5_000;
+
+/**
+ * A hold outlives its payment's deadline a little: the payments sweep cancels (or declines) the
+ * payment first, which releases the hold; the wallet's own expiry is the backstop.
+ */
+const HOLD_EXPIRY_MARGIN_MS = 60_000;
 
 interface Progress {
   /** This attempt's claim on the payment: every write is fenced by it. */
@@ -42,6 +49,7 @@ export class PaymentsService {
   constructor(
     private readonly repo: PaymentsRepository,
     private readonly rpc: RpcClient,
+    @InjectRuntimeConfig() private readonly rt: RuntimeConfig,
   ) {}
 
   async create(req: CreatePaymentRequest): Promise<HttpOutcome<PaymentDto>> {
@@ -58,6 +66,7 @@ export class PaymentsService {
       destinationAccount: req.destination_account,
       metadata: req.metadata ?? {},
       quoteId: req.quote_id ?? null,
+      captureMethod: req.capture === false ? ('manual' as const) : ('automatic' as const),
     };
     const claim = await this.repo.claim(
       env.merchantId,
@@ -152,13 +161,17 @@ export class PaymentsService {
     await this.repo.progress(progress.attempt, 'wallet', decided);
     progress.moneyStep = true;
 
-    if (progress.risk.decision === 'REVIEW') {
+    if (progress.risk.decision === 'REVIEW' || row.captureMethod === 'manual') {
+      // Funds on hold: for the risk review (PENDING), or until captured (AUTHORIZED).
+      const review = progress.risk.decision === 'REVIEW';
+      const expiresAt = new Date(Date.now() + (review ? this.rt.payments.reviewTimeoutMs : this.rt.payments.authorizationTtlMs));
       await this.rpc.call(RPCS.walletHold, {
         reference: walletReference(row.id, 'hold'),
         account_id: row.sourceAccount,
         amount: { currency: money.debit.currency, amount_minor: money.debit.minor.toString() },
+        expires_at: new Date(expiresAt.getTime() + HOLD_EXPIRY_MARGIN_MS).toISOString(),
       });
-      return this.settle(progress, { ...decided, status: 'PENDING' } as Outcome);
+      return this.settle(progress, { ...decided, status: review ? 'PENDING' : 'AUTHORIZED', expiresAt } as Outcome);
     }
     await this.rpc.call(RPCS.walletTransfer, {
       reference: walletReference(row.id, 'capture'),
@@ -168,7 +181,7 @@ export class PaymentsService {
       credit: { currency, amount_minor: row.amountMinor.toString() },
       ...(money.revenue > 0n ? { fx_revenue: { currency: money.debit.currency, amount_minor: money.revenue.toString() } } : {}),
     });
-    return this.settle(progress, { ...decided, status: 'CAPTURED' } as Outcome);
+    return this.settle(progress, { ...decided, status: 'CAPTURED', capturedAmountMinor: row.amountMinor } as Outcome);
   }
 
   /**
@@ -295,6 +308,10 @@ export function toDto(row: PaymentRow): PaymentDto {
     failure_code: (row.failureCode as PaymentFailureCode | null) ?? null,
     failure_message: row.failureMessage ?? null,
     failure_details: (row.failureDetails as PaymentDto['failure_details']) ?? null,
+    capture_method: row.captureMethod as PaymentDto['capture_method'],
+    amount_captured: row.capturedAmountMinor === null ? null : formatAmount(row.capturedAmountMinor, currency),
+    amount_refunded: formatAmount(row.refundedAmountMinor, currency),
+    expires_at: row.expiresAt && (row.status === 'AUTHORIZED' || row.status === 'PENDING') ? row.expiresAt.toISOString() : null,
     metadata: (row.metadata as Record<string, string>) ?? {},
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),

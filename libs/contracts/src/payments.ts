@@ -1,11 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsObject, IsOptional, Matches } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsCurrencyCode, IsMoneyAmount } from './validators';
 import { ACCOUNT_ID_PATTERN } from './wallet';
 import { PAYMENT_ID_PATTERN, RISK_DECISIONS, RiskDecisionName, RiskReasonDto } from './risk';
 import { IsMetadata } from './metadata';
 
-export const PAYMENT_STATUSES = ['PROCESSING', 'CAPTURED', 'AUTHORIZED', 'PENDING', 'FAILED'] as const;
+export const PAYMENT_STATUSES = ['PROCESSING', 'CAPTURED', 'AUTHORIZED', 'PENDING', 'FAILED', 'CANCELED', 'PARTIALLY_REFUNDED', 'REFUNDED'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /** Why a payment failed: a business decline, stored and replayed (an outage is a 503 instead). */
@@ -54,6 +55,16 @@ export class CreatePaymentRequest {
   @IsOptional()
   @Matches(/^qt_[A-Za-z0-9]{1,64}$/, { message: 'quote_id must be a quote id (qt_…)' })
   quote_id?: string;
+
+  @ApiProperty({
+    required: false,
+    default: true,
+    example: true,
+    description: 'false: authorize only (funds on hold, status AUTHORIZED) and capture later with POST /payments/{id}/capture',
+  })
+  @IsOptional()
+  @IsBoolean()
+  capture?: boolean;
 
   @ApiProperty({
     required: false,
@@ -115,7 +126,96 @@ export class PaymentDto {
   @ApiProperty({ example: null, nullable: true, type: String }) failure_message!: string | null;
   @ApiProperty({ type: PaymentFailureDetailsDto, nullable: true, description: 'For INSUFFICIENT_FUNDS: what was available and required' })
   failure_details!: PaymentFailureDetailsDto | null;
+  @ApiProperty({ example: 'automatic', enum: ['automatic', 'manual'] }) capture_method!: 'automatic' | 'manual';
+  @ApiProperty({ example: '123.45', nullable: true, type: String, description: 'What was captured (payment currency)' }) amount_captured!: string | null;
+  @ApiProperty({ example: '0.00', description: 'What has been refunded of it' }) amount_refunded!: string;
+  @ApiProperty({ example: null, nullable: true, type: String, description: 'AUTHORIZED: canceled unless captured by then; PENDING: review deadline' })
+  expires_at!: string | null;
   @ApiProperty({ example: { order_id: '6735' } }) metadata!: Record<string, string>;
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z' }) created_at!: string;
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z' }) updated_at!: string;
+}
+
+export class PaymentIdRequest {
+  @ApiProperty({ example: 'PAY-001' })
+  @Matches(PAYMENT_ID_PATTERN, { message: `id must be ${ID_RULE}` })
+  id!: string;
+}
+
+export class CapturePaymentRequest extends PaymentIdRequest {
+  @ApiProperty({ required: false, example: '100.00', description: 'Default: all that is authorized; less captures in part and releases the rest' })
+  @IsOptional()
+  @IsMoneyAmount({ currencyField: '__currency' })
+  amount?: string;
+}
+
+export class CancelPaymentRequest extends PaymentIdRequest {}
+
+export class ReviewPaymentRequest extends PaymentIdRequest {
+  @ApiProperty({ enum: ['approve', 'decline'], example: 'approve' })
+  @IsIn(['approve', 'decline'])
+  action!: 'approve' | 'decline';
+
+  @ApiProperty({ required: false, example: 'customer verified by phone' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+export class RefundPaymentRequest extends PaymentIdRequest {
+  @ApiProperty({ required: false, example: '20.00', description: 'Default: all that is left to refund' })
+  @IsOptional()
+  @IsMoneyAmount({ currencyField: '__currency' })
+  amount?: string;
+
+  @ApiProperty({ required: false, example: 'requested_by_customer' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+export class RefundDto {
+  @ApiProperty({ example: 're_5f0c6a2e9b1d4c7a' }) refund_id!: string;
+  @ApiProperty({ example: 'PAY-001' }) payment_id!: string;
+  @ApiProperty({ example: 'USD' }) currency!: string;
+  @ApiProperty({ example: '20.00' }) amount!: string;
+  @ApiProperty({ type: AmountDto, nullable: true, description: 'What went back to the source, at the payment’s original rate' }) debit_back!: AmountDto | null;
+  @ApiProperty({ example: 'succeeded', enum: ['pending', 'succeeded', 'failed'] }) status!: string;
+  @ApiProperty({ example: null, nullable: true, type: String }) failure_code!: string | null;
+  @ApiProperty({ example: '2026-11-25T12:00:00.000Z' }) created_at!: string;
+}
+
+export class RefundListResponse {
+  @ApiProperty({ type: [RefundDto] }) data!: RefundDto[];
+  @ApiProperty({ example: false }) has_more!: boolean;
+  @ApiProperty({ example: null, nullable: true, type: String }) next_cursor!: string | null;
+}
+
+export class ListPaymentsRequest {
+  @ApiProperty({ required: false, example: 'ACC_SRC_ABC', description: 'Payments from or to this account' })
+  @IsOptional()
+  @Matches(ACCOUNT_ID_PATTERN, { message: `account must be ${ID_RULE}` })
+  account?: string;
+
+  @ApiProperty({ required: false, example: 20, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer from 1 to 100' })
+  @Min(1, { message: 'limit must be an integer from 1 to 100' })
+  @Max(100, { message: 'limit must be an integer from 1 to 100' })
+  limit?: number;
+
+  @ApiProperty({ required: false, example: 'pay_cursor', description: 'Cursor: the `next_cursor` of the previous page (newest first)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  starting_after?: string;
+}
+
+export class PaymentListResponse {
+  @ApiProperty({ type: [PaymentDto] }) data!: PaymentDto[];
+  @ApiProperty({ example: false }) has_more!: boolean;
+  @ApiProperty({ example: null, nullable: true, type: String }) next_cursor!: string | null;
 }

@@ -45,6 +45,14 @@ export class EnvSchema {
   @IsOptional() @IsInt() @Min(0) @Max(2000) FX_SPREAD_BPS?: number;
   @IsOptional() @IsString() FX_SPREADS?: string;
   @IsOptional() @IsInt() @Min(1000) @Max(3_600_000) FX_QUOTE_TTL_MS?: number;
+  @IsOptional() @IsInt() @Min(1000) PAYMENTS_AUTHORIZATION_TTL_MS?: number;
+  @IsOptional() @IsInt() @Min(1000) PAYMENTS_REVIEW_TIMEOUT_MS?: number;
+}
+
+/** Payments: how long an authorization and a risk review may stay open. */
+export interface PaymentsSettings {
+  authorizationTtlMs: number;
+  reviewTimeoutMs: number;
 }
 
 /** The FX service's providers, spreads and quotes. */
@@ -78,6 +86,7 @@ export interface RuntimeConfig {
   /** Create the demo merchant's wallets on first start (default: yes, except in production). */
   demoData: boolean;
   fx: FxSettings;
+  payments: PaymentsSettings;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 }
 
@@ -135,6 +144,10 @@ export function loadRuntimeConfig(raw: NodeJS.ProcessEnv = process.env, override
     demoApiKey: nodeEnv === 'production' ? env.DEMO_API_KEY : (env.DEMO_API_KEY ?? DEFAULT_DEMO_API_KEY),
     demoData: env.DEMO_DATA === undefined ? nodeEnv !== 'production' : env.DEMO_DATA === 'true',
     fx: fxSettings(env),
+    payments: {
+      authorizationTtlMs: env.PAYMENTS_AUTHORIZATION_TTL_MS ?? 7 * 24 * 3_600_000,
+      reviewTimeoutMs: env.PAYMENTS_REVIEW_TIMEOUT_MS ?? 24 * 3_600_000,
+    },
     logLevel: (env.LOG_LEVEL ?? 'warn') as RuntimeConfig['logLevel'],
   };
   return { ...config, ...overrides };

@@ -1,4 +1,4 @@
-import { FxSettings, RuntimeConfig, loadRuntimeConfig } from '@paygate/platform';
+import { FxSettings, PaymentsSettings, RuntimeConfig, loadRuntimeConfig } from '@paygate/platform';
 import { freePort } from './nats-server';
 
 /** A runtime config for tests: free ports, quiet logs, in-memory PGlite unless a URL is given. */
@@ -8,6 +8,7 @@ export async function testRuntime(overrides: {
   mode: 'nats' | 'in-process';
   /** Default: the ECB reference only, so rates are the snapshot's and tests can compute them. */
   fx?: Partial<FxSettings>;
+  payments?: Partial<PaymentsSettings>;
 }): Promise<RuntimeConfig> {
   const base = loadRuntimeConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error' });
   const ports = {
@@ -24,5 +25,6 @@ export async function testRuntime(overrides: {
     transport: { ...base.transport, mode: overrides.mode, natsUrl: overrides.natsUrl ?? base.transport.natsUrl },
     database: { ...base.database, url: overrides.databaseUrl, dataDir: 'memory://' },
     fx: { ...base.fx, providers: ['ecb'], ...overrides.fx },
+    payments: { ...base.payments, ...overrides.payments },
   };
 }

@@ -15,6 +15,7 @@ export interface PaymentIntent {
   destinationAccount: string;
   metadata: Record<string, string>;
   quoteId?: string | null;
+  captureMethod?: 'automatic' | 'manual';
 }
 
 /**
@@ -32,6 +33,7 @@ export function requestHash(p: PaymentIntent): string {
     p.destinationAccount,
     metadata,
     p.quoteId ?? null,
+    p.captureMethod ?? 'automatic',
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

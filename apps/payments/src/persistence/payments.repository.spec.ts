@@ -23,7 +23,11 @@ function payment(over: Partial<Omit<NewPayment, 'requestHash'>> = {}): NewPaymen
   return {
     ...p,
     idempotencyKey: over.idempotencyKey ?? id,
-    requestHash: requestHash({ ...p, metadata: p.metadata as Record<string, string> }),
+    requestHash: requestHash({
+      ...p,
+      metadata: p.metadata as Record<string, string>,
+      captureMethod: p.captureMethod === 'manual' ? 'manual' : 'automatic',
+    }),
   };
 }
 

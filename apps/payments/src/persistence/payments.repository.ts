@@ -1,12 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import { Db, InjectDb } from '@paygate/database';
-import { payments } from './schema';
+import { idempotencyKeys, paymentEvents, payments, refunds } from './schema';
 
 export type PaymentRow = typeof payments.$inferSelect;
+export type RefundRow = typeof refunds.$inferSelect;
 export type NewPayment = Pick<
   typeof payments.$inferInsert,
-  'id' | 'idempotencyKey' | 'requestHash' | 'currency' | 'amountMinor' | 'sourceAccount' | 'destinationAccount' | 'metadata' | 'quoteId'
+  | 'id'
+  | 'idempotencyKey'
+  | 'requestHash'
+  | 'currency'
+  | 'amountMinor'
+  | 'sourceAccount'
+  | 'destinationAccount'
+  | 'metadata'
+  | 'quoteId'
+  | 'captureMethod'
 >;
 
 /** What claiming a payment id and idempotency key found. */
@@ -31,6 +41,8 @@ export type Outcome = Pick<
   | 'debitAmountMinor'
   | 'creditCurrency'
   | 'creditAmountMinor'
+  | 'capturedAmountMinor'
+  | 'expiresAt'
 >;
 
 /**
@@ -107,12 +119,184 @@ export class PaymentsRepository {
    * attempt's lease); otherwise nothing changes and `undefined` says the attempt lost it.
    */
   async finish(attempt: Attempt, outcome: Outcome): Promise<PaymentRow | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(payments)
+        .set({ ...outcome, step: null, leaseExpiresAt: null, updatedAt: sql`now()` })
+        .where(owned(attempt))
+        .returning();
+      if (row) {
+        await tx.insert(paymentEvents).values({
+          merchantId: attempt.merchantId,
+          paymentId: attempt.id,
+          fromStatus: 'PROCESSING',
+          toStatus: row.status,
+          reason:
+            outcome.failureCode ?? (row.status === 'PENDING' ? 'risk review' : row.status === 'AUTHORIZED' ? 'authorized' : 'captured'),
+        });
+      }
+      return row;
+    });
+  }
+
+  /**
+   * Moves a payment from one of `from` to `to` with its changes and one audit event, in one
+   * local transaction; `undefined` when it is no longer in one of `from` (someone else moved it).
+   */
+  async transition(
+    merchantId: string,
+    id: string,
+    from: readonly string[],
+    to: string,
+    reason: string,
+    changes: Partial<typeof payments.$inferInsert> = {},
+  ): Promise<PaymentRow | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [before] = await tx
+        .select({ status: payments.status })
+        .from(payments)
+        .where(and(eq(payments.merchantId, merchantId), eq(payments.id, id), inArray(payments.status, [...from])))
+        .for('update');
+      if (!before) return undefined;
+      const [row] = await tx
+        .update(payments)
+        .set({ ...changes, status: to, updatedAt: sql`now()` })
+        .where(and(eq(payments.merchantId, merchantId), eq(payments.id, id)))
+        .returning();
+      await tx.insert(paymentEvents).values({ merchantId, paymentId: id, fromStatus: before.status, toStatus: to, reason });
+      return row;
+    });
+  }
+
+  /** Adds a succeeded refund to the payment: PARTIALLY_REFUNDED, or REFUNDED once all is refunded. */
+  async applyRefund(merchantId: string, id: string, refundMinor: bigint, refundId: string): Promise<PaymentRow | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [before] = await tx
+        .select()
+        .from(payments)
+        .where(and(eq(payments.merchantId, merchantId), eq(payments.id, id)))
+        .for('update');
+      if (!before) return undefined;
+      const refunded = before.refundedAmountMinor + refundMinor;
+      const status = refunded >= (before.capturedAmountMinor ?? before.amountMinor) ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
+      const [row] = await tx
+        .update(payments)
+        .set({ refundedAmountMinor: refunded, status, updatedAt: sql`now()` })
+        .where(and(eq(payments.merchantId, merchantId), eq(payments.id, id)))
+        .returning();
+      await tx
+        .insert(paymentEvents)
+        .values({ merchantId, paymentId: id, fromStatus: before.status, toStatus: status, reason: `refund ${refundId}` });
+      return row;
+    });
+  }
+
+  /** Payments of a merchant (optionally from or to one account), newest first; cursor = `created_at|id` of the last seen. */
+  async list(
+    merchantId: string,
+    limit: number,
+    account?: string,
+    cursor?: { createdAt: Date; id: string },
+  ): Promise<{ rows: PaymentRow[]; hasMore: boolean }> {
+    // Millisecond precision on both sides: the cursor carries a JavaScript date.
+    const at = sql`date_trunc('milliseconds', ${payments.createdAt})`;
+    const conditions = [eq(payments.merchantId, merchantId)];
+    if (account) conditions.push(or(eq(payments.sourceAccount, account), eq(payments.destinationAccount, account))!);
+    if (cursor) conditions.push(sql`(${at}, ${payments.id}) < (${cursor.createdAt}::timestamptz, ${cursor.id})`);
+    const rows = await this.db
+      .select()
+      .from(payments)
+      .where(and(...conditions))
+      .orderBy(desc(at), desc(payments.id))
+      .limit(limit + 1);
+    return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
+  }
+
+  /** Payments whose AUTHORIZED or PENDING time ran out. */
+  async lapsed(now: Date, limit = 50): Promise<PaymentRow[]> {
+    return this.db
+      .select()
+      .from(payments)
+      .where(and(inArray(payments.status, ['AUTHORIZED', 'PENDING']), lte(payments.expiresAt, now)))
+      .orderBy(asc(payments.expiresAt))
+      .limit(limit);
+  }
+
+  async events(merchantId: string, id: string) {
+    return this.db
+      .select()
+      .from(paymentEvents)
+      .where(and(eq(paymentEvents.merchantId, merchantId), eq(paymentEvents.paymentId, id)))
+      .orderBy(asc(paymentEvents.id));
+  }
+
+  async insertRefund(r: typeof refunds.$inferInsert): Promise<RefundRow> {
+    const [row] = await this.db.insert(refunds).values(r).returning();
+    return row;
+  }
+
+  async updateRefund(merchantId: string, id: string, changes: Partial<typeof refunds.$inferInsert>): Promise<RefundRow> {
     const [row] = await this.db
-      .update(payments)
-      .set({ ...outcome, step: null, leaseExpiresAt: null, updatedAt: sql`now()` })
-      .where(owned(attempt))
+      .update(refunds)
+      .set({ ...changes, updatedAt: sql`now()` })
+      .where(and(eq(refunds.merchantId, merchantId), eq(refunds.id, id)))
       .returning();
     return row;
+  }
+
+  async refundsOf(merchantId: string, paymentId: string): Promise<RefundRow[]> {
+    return this.db
+      .select()
+      .from(refunds)
+      .where(and(eq(refunds.merchantId, merchantId), eq(refunds.paymentId, paymentId)))
+      .orderBy(asc(refunds.createdAt), asc(refunds.id));
+  }
+
+  /** Claims an idempotency key for an operation, or says what already holds it. */
+  async claimKey(
+    merchantId: string,
+    key: string,
+    operation: string,
+    requestHash: string,
+    lockedUntil: Date,
+    now: Date,
+  ): Promise<{ kind: 'claimed' } | { kind: 'replay'; status: number; body: unknown } | { kind: 'reused' } | { kind: 'in_progress' }> {
+    const inserted = await this.db
+      .insert(idempotencyKeys)
+      .values({ merchantId, key, operation, requestHash, lockedUntil })
+      .onConflictDoNothing()
+      .returning({ key: idempotencyKeys.key });
+    if (inserted[0]) return { kind: 'claimed' };
+    const [row] = await this.db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.merchantId, merchantId), eq(idempotencyKeys.key, key)));
+    if (!row) return this.claimKey(merchantId, key, operation, requestHash, lockedUntil, now);
+    if (row.operation !== operation || row.requestHash !== requestHash) return { kind: 'reused' };
+    if (row.responseStatus !== null) return { kind: 'replay', status: row.responseStatus, body: row.responseBody };
+    const [taken] = await this.db
+      .update(idempotencyKeys)
+      .set({ lockedUntil })
+      .where(and(eq(idempotencyKeys.merchantId, merchantId), eq(idempotencyKeys.key, key), lt(idempotencyKeys.lockedUntil, now)))
+      .returning({ key: idempotencyKeys.key });
+    return taken ? { kind: 'claimed' } : { kind: 'in_progress' };
+  }
+
+  async storeKeyResponse(merchantId: string, key: string, status: number, body: unknown): Promise<void> {
+    await this.db
+      .update(idempotencyKeys)
+      .set({ responseStatus: status, responseBody: body, lockedUntil: null })
+      .where(and(eq(idempotencyKeys.merchantId, merchantId), eq(idempotencyKeys.key, key)));
+  }
+
+  async releaseKey(merchantId: string, key: string): Promise<void> {
+    await this.db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.merchantId, merchantId), eq(idempotencyKeys.key, key)));
+  }
+
+  /** Forgets stored answers older than `before` (24 h at least). */
+  async purgeKeys(before: Date): Promise<number> {
+    const rows = await this.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).returning({ key: idempotencyKeys.key });
+    return rows.length;
   }
 
   /** Forgets a payment whose attempt failed before any money could move (a retry runs it anew), if this attempt still owns it. */

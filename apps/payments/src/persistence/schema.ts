@@ -1,6 +1,6 @@
 import { createdAt, updatedAt } from '../../../../libs/database/src/columns';
 import { sql } from 'drizzle-orm';
-import { bigint, char, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, char, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const paymentsSchema = pgSchema('payments');
 
@@ -33,6 +33,15 @@ export const payments = paymentsSchema.table(
     failureMessage: text('failure_message'),
     failureDetails: jsonb('failure_details'),
     quoteId: text('quote_id'),
+    /** `automatic` captures at once; `manual` (capture=false) authorizes: a hold to capture or cancel. */
+    captureMethod: text('capture_method').notNull().default('automatic'),
+    /** In the payment currency: what was captured, and what has been refunded of it. */
+    capturedAmountMinor: bigint('captured_amount_minor', { mode: 'bigint' }),
+    refundedAmountMinor: bigint('refunded_amount_minor', { mode: 'bigint' })
+      .notNull()
+      .default(sql`0`),
+    /** AUTHORIZED: when it is canceled unless captured; PENDING: when the review times out. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     metadata: jsonb('metadata')
       .notNull()
       .default(sql`'{}'::jsonb`),
@@ -41,4 +50,57 @@ export const payments = paymentsSchema.table(
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.merchantId, t.id] }), uniqueIndex('payments_idempotency_key_uq').on(t.merchantId, t.idempotencyKey)],
+);
+
+/** The audit trail: every state change of a payment, when and why. */
+export const paymentEvents = paymentsSchema.table(
+  'payment_events',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    paymentId: text('payment_id').notNull(),
+    fromStatus: text('from_status'),
+    toStatus: text('to_status').notNull(),
+    reason: text('reason').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('payment_events_payment_idx').on(t.merchantId, t.paymentId, t.id)],
+);
+
+/** Refunds of a captured payment, at its original rate; several partial ones up to what was captured. */
+export const refunds = paymentsSchema.table(
+  'refunds',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    paymentId: text('payment_id').notNull(),
+    /** In the payment currency. */
+    amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
+    /** What went back to the source, in the debit currency. */
+    debitBackMinor: bigint('debit_back_minor', { mode: 'bigint' }),
+    status: text('status').notNull(),
+    failureCode: text('failure_code'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('refunds_payment_idx').on(t.merchantId, t.paymentId, t.createdAt)],
+);
+
+/**
+ * Idempotency of the follow-up POSTs (capture, cancel, review, refund): the first answer under a
+ * key is stored and replayed; another body under the same key is refused. Purged after 24 h.
+ */
+export const idempotencyKeys = paymentsSchema.table(
+  'idempotency_keys',
+  {
+    merchantId: text('merchant_id').notNull(),
+    key: text('key').notNull(),
+    operation: text('operation').notNull(),
+    requestHash: text('request_hash').notNull(),
+    responseStatus: integer('response_status'),
+    responseBody: jsonb('response_body'),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.merchantId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
