@@ -6,7 +6,16 @@ import { ACCOUNT_ID_PATTERN } from './wallet';
 import { PAYMENT_ID_PATTERN, RISK_DECISIONS, RiskDecisionName, RiskReasonDto } from './risk';
 import { IsMetadata } from './metadata';
 
-export const PAYMENT_STATUSES = ['PROCESSING', 'CAPTURED', 'AUTHORIZED', 'PENDING', 'FAILED', 'CANCELED', 'PARTIALLY_REFUNDED', 'REFUNDED'] as const;
+export const PAYMENT_STATUSES = [
+  'PROCESSING',
+  'CAPTURED',
+  'AUTHORIZED',
+  'PENDING',
+  'FAILED',
+  'CANCELED',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /** Why a payment failed: a business decline, stored and replayed (an outage is a 503 instead). */
@@ -127,9 +136,15 @@ export class PaymentDto {
   @ApiProperty({ type: PaymentFailureDetailsDto, nullable: true, description: 'For INSUFFICIENT_FUNDS: what was available and required' })
   failure_details!: PaymentFailureDetailsDto | null;
   @ApiProperty({ example: 'automatic', enum: ['automatic', 'manual'] }) capture_method!: 'automatic' | 'manual';
-  @ApiProperty({ example: '123.45', nullable: true, type: String, description: 'What was captured (payment currency)' }) amount_captured!: string | null;
+  @ApiProperty({ example: '123.45', nullable: true, type: String, description: 'What was captured (payment currency)' }) amount_captured!:
+    string | null;
   @ApiProperty({ example: '0.00', description: 'What has been refunded of it' }) amount_refunded!: string;
-  @ApiProperty({ example: null, nullable: true, type: String, description: 'AUTHORIZED: canceled unless captured by then; PENDING: review deadline' })
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'AUTHORIZED: canceled unless captured by then; PENDING: review deadline',
+  })
   expires_at!: string | null;
   @ApiProperty({ example: { order_id: '6735' } }) metadata!: Record<string, string>;
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z' }) created_at!: string;
@@ -143,7 +158,11 @@ export class PaymentIdRequest {
 }
 
 export class CapturePaymentRequest extends PaymentIdRequest {
-  @ApiProperty({ required: false, example: '100.00', description: 'Default: all that is authorized; less captures in part and releases the rest' })
+  @ApiProperty({
+    required: false,
+    example: '100.00',
+    description: 'Default: all that is authorized; less captures in part and releases the rest',
+  })
   @IsOptional()
   @IsMoneyAmount({ currencyField: '__currency' })
   amount?: string;
@@ -181,7 +200,8 @@ export class RefundDto {
   @ApiProperty({ example: 'PAY-001' }) payment_id!: string;
   @ApiProperty({ example: 'USD' }) currency!: string;
   @ApiProperty({ example: '20.00' }) amount!: string;
-  @ApiProperty({ type: AmountDto, nullable: true, description: 'What went back to the source, at the payment’s original rate' }) debit_back!: AmountDto | null;
+  @ApiProperty({ type: AmountDto, nullable: true, description: 'What went back to the source, at the payment’s original rate' })
+  debit_back!: AmountDto | null;
   @ApiProperty({ example: 'succeeded', enum: ['pending', 'succeeded', 'failed'] }) status!: string;
   @ApiProperty({ example: null, nullable: true, type: String }) failure_code!: string | null;
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z' }) created_at!: string;

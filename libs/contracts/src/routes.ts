@@ -399,7 +399,13 @@ export const ROUTES = {
     successStatus: 200,
     summary: 'Capture an AUTHORIZED payment, in full or in part (the rest is released)',
     description: 'With an `Idempotency-Key`, a repeat replays the first answer (`Idempotent-Replayed: true`).',
-    errors: ['PAYMENT_NOT_FOUND', 'INVALID_PAYMENT_STATE', 'AMOUNT_EXCEEDS_AUTHORIZED', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_IN_PROGRESS'],
+    errors: [
+      'PAYMENT_NOT_FOUND',
+      'INVALID_PAYMENT_STATE',
+      'AMOUNT_EXCEEDS_AUTHORIZED',
+      'IDEMPOTENCY_KEY_REUSED',
+      'IDEMPOTENCY_IN_PROGRESS',
+    ],
     outcome: [],
   }),
   paymentsCancel: route({
@@ -426,7 +432,8 @@ export const ROUTES = {
     response: PaymentDto,
     scope: 'write',
     successStatus: 200,
-    summary: 'Decide a PENDING payment held for risk review: approve (captured, or authorized if capture=false) or decline (FAILED, hold released)',
+    summary:
+      'Decide a PENDING payment held for risk review: approve (captured, or authorized if capture=false) or decline (FAILED, hold released)',
     errors: ['PAYMENT_NOT_FOUND', 'INVALID_PAYMENT_STATE', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_IN_PROGRESS'],
     outcome: [],
   }),
@@ -443,7 +450,14 @@ export const ROUTES = {
     summary: 'Refund a captured payment, in full or in part, at its original rate',
     description:
       'Several partial refunds may follow each other up to what was captured; the payment becomes PARTIALLY_REFUNDED, then REFUNDED. Send an `Idempotency-Key` so a retry cannot refund twice.',
-    errors: ['PAYMENT_NOT_FOUND', 'INVALID_PAYMENT_STATE', 'REFUND_EXCEEDS_CAPTURED', 'INSUFFICIENT_FUNDS', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_IN_PROGRESS'],
+    errors: [
+      'PAYMENT_NOT_FOUND',
+      'INVALID_PAYMENT_STATE',
+      'REFUND_EXCEEDS_CAPTURED',
+      'INSUFFICIENT_FUNDS',
+      'IDEMPOTENCY_KEY_REUSED',
+      'IDEMPOTENCY_IN_PROGRESS',
+    ],
     outcome: [],
   }),
   paymentsRefunds: route({

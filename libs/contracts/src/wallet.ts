@@ -1,6 +1,19 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsISO8601, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { IsCurrencyCode, IsMoneyAmount } from './validators';
 
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -196,7 +209,11 @@ export class ListEntriesRequest extends ListAccountsRequest {
   @Matches(ACCOUNT_ID_PATTERN, { message: `account_id ${ACCOUNT_ID_MESSAGE}` })
   account_id!: string;
 
-  @ApiProperty({ required: false, example: 'ent_120', description: 'Cursor: the `next_cursor` of the previous page (entries go newest first)' })
+  @ApiProperty({
+    required: false,
+    example: 'ent_120',
+    description: 'Cursor: the `next_cursor` of the previous page (entries go newest first)',
+  })
   @IsOptional()
   @Matches(/^ent_[0-9]{1,19}$/, { message: 'starting_after must be an entry id (ent_…)' })
   declare starting_after?: string;
