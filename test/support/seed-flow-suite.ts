@@ -392,6 +392,12 @@ export function seedFlowSuite(name: string, start: () => Promise<TestEnvironment
       // Not "in progress", not replayed: the retry runs the payment again (and meets the outage again).
       const retry = await pay(body, 'gateway').expect(503);
       expect(retry.body.error.code).toBe('SERVICE_UNAVAILABLE');
+      // After 5 outage failures in a row the circuit to risk opens: calls fail at once.
+      for (let i = 0; i < 3; i++) await pay({ ...body, id: `PAY-OUTAGE-00${i + 2}` }).expect(503);
+      const open = await pay({ ...body, id: 'PAY-OUTAGE-009' }).expect(503);
+      expect(open.body.error.message).toMatch(/circuit is open/);
+      const metrics = (await request(env.urls.payments).get('/metrics')).text;
+      expect(metrics).toMatch(/payments_dependency_circuit_open\{dependency="risk",service="payments"\} 1/);
     });
   });
 }

@@ -15,7 +15,8 @@ import {
   ReviewPaymentRequest,
 } from '@paygate/contracts';
 import { MoneyError, formatAmount, parseAmount } from '@paygate/money';
-import { RequestContext, RpcClient } from '@paygate/transport';
+import { RequestContext } from '@paygate/transport';
+import { Dependencies } from './dependencies';
 import { randomBytes } from 'node:crypto';
 import { shareOf } from './domain/lifecycle';
 import { walletReference } from './domain/payment';
@@ -43,7 +44,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     private readonly repo: PaymentsRepository,
-    private readonly rpc: RpcClient,
+    private readonly deps: Dependencies,
     private readonly idempotency: IdempotencyService,
   ) {}
 
@@ -116,7 +117,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnApplicationSh
       });
       let back: { debit_back: MinorAmount };
       try {
-        back = await this.rpc.call(RPCS.walletReverse, {
+        back = await this.deps.call(RPCS.walletReverse, {
           reference: `${walletReference(p.id, 'capture')}:refund:${refund.id}`,
           original_reference: walletReference(p.id, 'capture'),
           credit_minor: amount.toString(),
@@ -186,7 +187,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnApplicationSh
     const debitCurrency = p.debitCurrency!.trim();
     const debit = shareOf(p.debitAmountMinor!, amount, p.amountMinor, debitCurrency);
     const revenue = shareOf(BigInt((p.fx as StoredFx)?.revenue_minor ?? '0'), amount, p.amountMinor, debitCurrency);
-    await this.rpc.call(RPCS.walletCaptureHold, {
+    await this.deps.call(RPCS.walletCaptureHold, {
       hold_reference: walletReference(p.id, 'hold'),
       reference: walletReference(p.id, 'capture'),
       destination_account: p.destinationAccount,
@@ -204,7 +205,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async releaseHold(p: PaymentRow, to: 'CANCELED' | 'FAILED', reason: string): Promise<PaymentRow> {
-    await this.rpc.call(RPCS.walletReleaseHold, { hold_reference: walletReference(p.id, 'hold') });
+    await this.deps.call(RPCS.walletReleaseHold, { hold_reference: walletReference(p.id, 'hold') });
     const failure = to === 'FAILED' ? { failureCode: 'RISK_DECLINED', failureMessage: `Declined in risk review (${reason})` } : {};
     const row = await this.repo.transition(p.merchantId, p.id, [p.status], to, reason, { ...failure, expiresAt: null });
     return row ?? (await this.payment(p.id));

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { Dependencies } from './dependencies';
 import { IdempotencyService } from './idempotency.service';
 import { LifecycleService } from './lifecycle.service';
 import { PaymentsRepository } from './persistence/payments.repository';
@@ -9,5 +10,8 @@ import { PaymentsService } from './payments.service';
  * The payments feature (the monolith imports this module): orchestration of a new payment
  * (payments.service), what follows it (lifecycle.service), idempotency of the follow-up POSTs.
  */
-@Module({ controllers: [PaymentsController], providers: [PaymentsService, LifecycleService, IdempotencyService, PaymentsRepository] })
+@Module({
+  controllers: [PaymentsController],
+  providers: [PaymentsService, LifecycleService, IdempotencyService, PaymentsRepository, Dependencies],
+})
 export class PaymentsModule {}

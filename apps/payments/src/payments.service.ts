@@ -15,7 +15,8 @@ import {
 } from '@paygate/contracts';
 import { formatAmount, parseAmount } from '@paygate/money';
 import { InjectRuntimeConfig, RuntimeConfig } from '@paygate/platform';
-import { RequestContext, RpcClient } from '@paygate/transport';
+import { RequestContext } from '@paygate/transport';
+import { Dependencies } from './dependencies';
 import { debitCurrencyFor, declineCodeOf, httpStatusOfPayment, requestHash, walletReference } from './domain/payment';
 import { Attempt, Outcome, PaymentRow, PaymentsRepository, attemptOf } from './persistence/payments.repository';
 
@@ -48,7 +49,7 @@ interface Progress {
 export class PaymentsService {
   constructor(
     private readonly repo: PaymentsRepository,
-    private readonly rpc: RpcClient,
+    private readonly deps: Dependencies,
     @InjectRuntimeConfig() private readonly rt: RuntimeConfig,
   ) {}
 
@@ -121,7 +122,7 @@ export class PaymentsService {
     const currency = row.currency.trim();
     const amount = formatAmount(row.amountMinor, currency);
 
-    const accounts = await this.rpc.call(RPCS.walletResolveAccounts, {
+    const accounts = await this.deps.call(RPCS.walletResolveAccounts, {
       source_account: row.sourceAccount,
       destination_account: row.destinationAccount,
     });
@@ -133,7 +134,7 @@ export class PaymentsService {
     }
 
     await this.repo.progress(progress.attempt, 'risk');
-    progress.risk = await this.rpc.call(ROUTES.riskScore, {
+    progress.risk = await this.deps.call(ROUTES.riskScore, {
       account: row.sourceAccount,
       amount,
       currency,
@@ -165,7 +166,7 @@ export class PaymentsService {
       // Funds on hold: for the risk review (PENDING), or until captured (AUTHORIZED).
       const review = progress.risk.decision === 'REVIEW';
       const expiresAt = new Date(Date.now() + (review ? this.rt.payments.reviewTimeoutMs : this.rt.payments.authorizationTtlMs));
-      await this.rpc.call(RPCS.walletHold, {
+      await this.deps.call(RPCS.walletHold, {
         reference: walletReference(row.id, 'hold'),
         account_id: row.sourceAccount,
         amount: { currency: money.debit.currency, amount_minor: money.debit.minor.toString() },
@@ -173,7 +174,7 @@ export class PaymentsService {
       });
       return this.settle(progress, { ...decided, status: review ? 'PENDING' : 'AUTHORIZED', expiresAt } as Outcome);
     }
-    await this.rpc.call(RPCS.walletTransfer, {
+    await this.deps.call(RPCS.walletTransfer, {
       reference: walletReference(row.id, 'capture'),
       source_account: row.sourceAccount,
       destination_account: row.destinationAccount,
@@ -201,7 +202,7 @@ export class PaymentsService {
       return { debit: { currency, minor: row.amountMinor }, revenue: 0n, fx: null };
     }
     await this.repo.progress(progress.attempt, 'fx');
-    const conv = await this.rpc.call(RPCS.fxCreateConversion, {
+    const conv = await this.deps.call(RPCS.fxCreateConversion, {
       reference: row.id,
       from: currency,
       to: debitCurrency,
