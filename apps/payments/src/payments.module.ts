@@ -5,6 +5,7 @@ import { LifecycleService } from './lifecycle.service';
 import { PaymentsRepository } from './persistence/payments.repository';
 import { PaymentsController } from './payments.controller';
 import { PaymentsService } from './payments.service';
+import { RecoveryService } from './recovery.service';
 
 /**
  * The payments feature (the monolith imports this module): orchestration of a new payment
@@ -12,6 +13,6 @@ import { PaymentsService } from './payments.service';
  */
 @Module({
   controllers: [PaymentsController],
-  providers: [PaymentsService, LifecycleService, IdempotencyService, PaymentsRepository, Dependencies],
+  providers: [PaymentsService, LifecycleService, RecoveryService, IdempotencyService, PaymentsRepository, Dependencies],
 })
 export class PaymentsModule {}

@@ -9,6 +9,8 @@ import {
   HoldStateResponse,
   ListAccountsRequest,
   ListEntriesRequest,
+  LookupRequest,
+  LookupResponse,
   ReleaseHoldRequest,
   ReverseRequest,
   ReverseResponse,
@@ -114,5 +116,10 @@ export class WalletController {
   @MessagePattern(RPCS.walletReverse.pattern)
   reverse(@Payload() req: ReverseRequest): Promise<ReverseResponse> {
     return this.wallet.reverse(req);
+  }
+
+  @MessagePattern(RPCS.walletLookup.pattern)
+  lookup(@Payload() req: LookupRequest): Promise<LookupResponse> {
+    return this.wallet.lookup(req);
   }
 }

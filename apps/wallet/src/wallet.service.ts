@@ -7,6 +7,8 @@ import {
   HoldStateResponse,
   ListAccountsRequest,
   ListEntriesRequest,
+  LookupRequest,
+  LookupResponse,
   ReleaseHoldRequest,
   ReverseRequest,
   ReverseResponse,
@@ -31,6 +33,9 @@ import { formatAmount, parseAmount } from '@paygate/money';
 import { RequestContext } from '@paygate/transport';
 import { HOUSE_PREFIX, LedgerRuleError } from './domain/ledger';
 import { AccountRecord, HoldState, LedgerRefusal, LedgerRefused, LedgerRepository } from './persistence/ledger.repository';
+
+/** The largest entry id there can be (PostgreSQL bigint). */
+const MAX_ENTRY_ID = 9_223_372_036_854_775_807n;
 
 /** The wallet's use cases; every one acts for the merchant of the request envelope. */
 @Injectable()
@@ -184,6 +189,10 @@ export class WalletService {
     if (!(await this.ledger.findAccount(merchantId, req.account_id))) throw accountNotFound(req.account_id);
     const limit = req.limit ?? 20;
     const before = req.starting_after ? BigInt(req.starting_after.slice(4)) : undefined;
+    // The pattern allows 19 digits; beyond PostgreSQL's bigint no entry id can be (the cast would fail).
+    if (before !== undefined && before > MAX_ENTRY_ID) {
+      throw validation('starting_after', 'matches', 'starting_after must be an entry id (ent_…)');
+    }
     const page = await this.ledger.entries(merchantId, req.account_id, limit, before, req.currency);
     const data = page.entries.map((e) => ({
       entry_id: `ent_${e.id}`,
@@ -228,6 +237,15 @@ export class WalletService {
       replayed: r.replayed,
       debit_back: { currency: r.debitBack.currency, amount_minor: r.debitBack.minor.toString() },
       credit_back: { currency: r.creditBack.currency, amount_minor: r.creditBack.minor.toString() },
+    };
+  }
+
+  async lookup(req: LookupRequest): Promise<LookupResponse> {
+    const { merchantId } = RequestContext.require();
+    const r = await this.ledger.lookup(merchantId, req.journal_references, req.hold_references);
+    return {
+      journals: r.journals.map((j) => ({ reference: j.reference, journal_id: `jnl_${j.id}` })),
+      holds: r.holds.map((h) => ({ reference: h.reference, status: h.status, amount_minor: h.amount_minor })),
     };
   }
 

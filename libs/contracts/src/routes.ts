@@ -25,6 +25,8 @@ import {
   HoldStateResponse,
   ListAccountsRequest,
   ListEntriesRequest,
+  LookupRequest,
+  LookupResponse,
   ReleaseHoldRequest,
   ReverseRequest,
   ReverseResponse,
@@ -488,6 +490,7 @@ export const RPCS = {
   walletHold: rpc({ service: 'wallet', pattern: 'wallet.hold.place', request: HoldRequest, response: HoldResponse }),
   walletCaptureHold: rpc({ service: 'wallet', pattern: 'wallet.hold.capture', request: CaptureHoldRequest, response: HoldStateResponse }),
   walletReleaseHold: rpc({ service: 'wallet', pattern: 'wallet.hold.release', request: ReleaseHoldRequest, response: HoldStateResponse }),
+  walletLookup: rpc({ service: 'wallet', pattern: 'wallet.lookup', request: LookupRequest, response: LookupResponse }),
   walletReverse: rpc({ service: 'wallet', pattern: 'wallet.transfer.reverse', request: ReverseRequest, response: ReverseResponse }),
 } as const;
 

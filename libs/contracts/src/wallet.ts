@@ -284,3 +284,14 @@ export class ReverseResponse {
   debit_back!: MinorAmount;
   credit_back!: MinorAmount;
 }
+
+/** Internal: what the wallet has posted under some references (for payments' recovery). */
+export class LookupRequest {
+  @IsArray() @ArrayMaxSize(100) @Matches(/^[A-Za-z0-9_.:-]{1,160}$/, { each: true }) journal_references!: string[];
+  @IsArray() @ArrayMaxSize(100) @Matches(/^[A-Za-z0-9_.:-]{1,160}$/, { each: true }) hold_references!: string[];
+}
+
+export class LookupResponse {
+  journals!: Array<{ reference: string; journal_id: string }>;
+  holds!: Array<{ reference: string; status: string; amount_minor: string }>;
+}

@@ -299,6 +299,35 @@ export class PaymentsRepository {
     return rows.length;
   }
 
+  /**
+   * Takes over PROCESSING payments whose attempt's lease ran out (it crashed or gave up), with a
+   * new lease for the recovery: each row is taken by one taker only.
+   */
+  async takeOverStale(now: Date, leaseUntil: Date, limit = 20): Promise<PaymentRow[]> {
+    const stale = await this.db
+      .select({ merchantId: payments.merchantId, id: payments.id })
+      .from(payments)
+      .where(and(eq(payments.status, 'PROCESSING'), lt(payments.leaseExpiresAt, now)))
+      .limit(limit);
+    const taken: PaymentRow[] = [];
+    for (const s of stale) {
+      const [row] = await this.db
+        .update(payments)
+        .set({ leaseExpiresAt: leaseUntil, updatedAt: sql`now()` })
+        .where(
+          and(
+            eq(payments.merchantId, s.merchantId),
+            eq(payments.id, s.id),
+            eq(payments.status, 'PROCESSING'),
+            lt(payments.leaseExpiresAt, now),
+          ),
+        )
+        .returning();
+      if (row) taken.push(row);
+    }
+    return taken;
+  }
+
   /** Forgets a payment whose attempt failed before any money could move (a retry runs it anew), if this attempt still owns it. */
   async release(attempt: Attempt): Promise<void> {
     await this.db.delete(payments).where(owned(attempt));
