@@ -129,8 +129,10 @@ export function transferFromLegs(legs: readonly Leg[]): PostedTransfer {
 /**
  * The legs that give back `creditBack` of a transfer at its original rate: the destination
  * returns `creditBack` in the credit currency; the source gets the same share of what it paid
- * (and FX revenue gives back its share), each rounded half-even once; the reversal that takes
- * the last of the credit takes exactly the rest, so reversals never drift from the original.
+ * (and FX revenue gives back its share). Shares are cumulative: after each reversal, what all of
+ * them gave back is the share of all the credit reversed so far, rounded half-even once, so the
+ * parts never drift from the original (never more than it debited, never a part taken from the
+ * source); the reversal that takes the last of the credit takes exactly the rest.
  */
 export function reversalLegs(
   t: PostedTransfer,
@@ -141,15 +143,17 @@ export function reversalLegs(
   if (creditBack <= 0n) throw new LedgerRuleError('a reversal must give back a positive amount');
   if (creditBack > remaining) throw new LedgerRuleError(`only ${remaining} of the credit is left to reverse`);
   const last = creditBack === remaining;
-  const share = (total: bigint, currency: string) => {
+  const reversedCredit = already.credit + creditBack;
+  /** The share of `total` for all the credit reversed so far, including this reversal. */
+  const cumulativeShare = (total: bigint, currency: string) => {
     const exp = currencyExponent(currency);
     return roundDecimalToMinor(
-      new D(total.toString()).mul(creditBack.toString()).div(t.credit.minor.toString()).div(new D(10).pow(exp)),
+      new D(total.toString()).mul(reversedCredit.toString()).div(t.credit.minor.toString()).div(new D(10).pow(exp)),
       currency,
     );
   };
-  const debitBack = last ? t.debit.minor - already.debit : share(t.debit.minor, t.debit.currency);
-  const revenueBack = last ? t.revenue - already.revenue : share(t.revenue, t.debit.currency);
+  const debitBack = (last ? t.debit.minor : cumulativeShare(t.debit.minor, t.debit.currency)) - already.debit;
+  const revenueBack = (last ? t.revenue : cumulativeShare(t.revenue, t.debit.currency)) - already.revenue;
   const legs: Leg[] = [
     { accountId: t.destinationAccount, currency: t.credit.currency, delta: -creditBack, house: false },
     { accountId: t.sourceAccount, currency: t.debit.currency, delta: debitBack, house: false },

@@ -329,11 +329,14 @@ export class LedgerRepository {
         if (!original) throw new LedgerRefused({ kind: 'TRANSFER_NOT_FOUND', reference: originalReference });
         const transfer = transferFromLegs(await journalLegs(tx, BigInt(original.id)));
         const journalRef = `reversal:${reference}`;
-        const existing = await queryRows<{ id: string }>(
+        const existing = await queryRows<{ id: string; reverses: string | null }>(
           tx,
-          sql`select id::text from wallet.journals where merchant_id = ${merchantId} and reference = ${journalRef}`,
+          sql`select id::text, reverses_journal_id::text as reverses from wallet.journals
+               where merchant_id = ${merchantId} and reference = ${journalRef}`,
         );
         if (existing[0]) {
+          // A replay is the same reversal: of the same transfer, for the same amount.
+          if (existing[0].reverses !== original.id) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
           const posted = await postedJournal(tx, merchantId, journalRef);
           const legs = await journalLegs(tx, posted.journalId);
           const back = legs.find((l) => l.accountId === transfer.destinationAccount && !l.house);
@@ -532,6 +535,19 @@ export class LedgerRepository {
       })),
       hasMore: rows.length > limit,
     };
+  }
+
+  /** Which of these journal and hold references exist (journal references as stored: `transfer:…`). */
+  async lookup(merchantId: string, journalRefs: string[], holdRefs: string[]) {
+    const journals = await queryRows<{ reference: string; id: string }>(
+      this.db,
+      sql`select reference, id::text from wallet.journals where merchant_id = ${merchantId} and reference = any(${sql.param(journalRefs)}::text[])`,
+    );
+    const holds = await queryRows<{ reference: string; status: string; amount_minor: string }>(
+      this.db,
+      sql`select reference, status, amount_minor::text from wallet.holds where merchant_id = ${merchantId} and reference = any(${sql.param(holdRefs)}::text[])`,
+    );
+    return { journals, holds };
   }
 }
 
