@@ -1,4 +1,7 @@
 import request from 'supertest';
+import { DATABASE, DatabaseHandle } from '@paygate/database';
+import { reconcile } from '../../apps/cli/src/reconcile/reconcile';
+import { verifyLedger } from '../../apps/wallet/src/persistence/ledger-verify';
 import type { EnvironmentOptions, TestEnvironment } from './environments';
 import { eventually } from './eventually';
 import { addDecimal } from './fx-expectations';
@@ -104,9 +107,11 @@ export function lifecycleSuite(name: string, start: (o: EnvironmentOptions) => P
 
     it('review: approve captures a PENDING payment, decline fails it and releases the hold', async () => {
       const src0 = await line('ACC_SRC_0102', 'USD');
+      const other0 = await line('ACC_SRC_0106', 'USD');
       await pay({ id: 'LC-REVIEW-1', amount: '6000.00', source_account: 'ACC_SRC_0102' }).expect(202);
-      await pay({ id: 'LC-REVIEW-2', amount: '7000.00', source_account: 'ACC_SRC_0102' }).expect(202);
-      expect((await line('ACC_SRC_0102', 'USD')).held).toBe(addDecimal(src0.held, '13000.00'));
+      await pay({ id: 'LC-REVIEW-2', amount: '7000.00', source_account: 'ACC_SRC_0106' }).expect(202);
+      expect((await line('ACC_SRC_0102', 'USD')).held).toBe(addDecimal(src0.held, '6000.00'));
+      expect((await line('ACC_SRC_0106', 'USD')).held).toBe(addDecimal(other0.held, '7000.00'));
       const ok = await gw().post('/payments/LC-REVIEW-1/review').set(auth()).send({ action: 'approve', reason: 'verified' }).expect(200);
       expect(ok.body).toMatchObject({ status: 'CAPTURED', amount_captured: '6000.00' });
       const no = await gw().post('/payments/LC-REVIEW-2/review').set(auth()).send({ action: 'decline' }).expect(200);
@@ -199,6 +204,16 @@ export function lifecycleSuite(name: string, start: (o: EnvironmentOptions) => P
       expect(second.body.data.map((p: { id: string }) => p.id)).toEqual(['LC-AUTH-1']);
       expect(second.body.has_more).toBe(false);
       await gw().get('/payments?starting_after=garbage').set(auth()).expect(400);
+    });
+
+    // Last: reads the whole database.
+    it('payments:reconcile finds payments and the wallet ledger in agreement, and ledger:verify is clean', async () => {
+      const db = env.apps.payments.get<symbol, DatabaseHandle>(DATABASE).db;
+      const report = await reconcile(db);
+      expect(report.mismatches).toEqual([]);
+      expect(report.checked.capture_journals).toBeGreaterThan(3);
+      const ledger = await verifyLedger(env.apps.wallet.get<symbol, DatabaseHandle>(DATABASE).db);
+      expect(ledger.violations).toEqual([]);
     });
   });
 
