@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { connect } from 'nats';
 import { DATABASE, DatabaseHandle } from '@paygate/database';
 import { reconcile } from '../../apps/cli/src/reconcile/reconcile';
 import { verifyLedger } from '../../apps/wallet/src/persistence/ledger-verify';
@@ -204,6 +205,40 @@ export function lifecycleSuite(name: string, start: (o: EnvironmentOptions) => P
       expect(second.body.data.map((p: { id: string }) => p.id)).toEqual(['LC-AUTH-1']);
       expect(second.body.has_more).toBe(false);
       await gw().get('/payments?starting_after=garbage').set(auth()).expect(400);
+    });
+
+    it('every transition is an event, relayed from the outbox (JetStream between services) and listed by GET /events', async () => {
+      const list = async () =>
+        (await gw().get('/events?payment_id=LC-REFUND-1').set(auth()).expect(200)).body.data as Array<Record<string, string | null>>;
+      expect((await list()).map((e) => e.to_status).reverse()).toEqual([
+        'CAPTURED',
+        'PARTIALLY_REFUNDED',
+        'PARTIALLY_REFUNDED',
+        'REFUNDED',
+      ]);
+      const published = await eventually(
+        async () => {
+          const events = await list();
+          return events.every((e) => e.published_at) ? events : undefined;
+        },
+        10_000,
+        'the outbox relay',
+      );
+      expect(published[0]).toMatchObject({ type: 'payment.refunded', payment_id: 'LC-REFUND-1', id: expect.stringMatching(/^evt_\d+$/) });
+      const page = await gw().get('/events?limit=2').set(auth()).expect(200);
+      expect(page.body.has_more).toBe(true);
+      const next = await gw().get(`/events?limit=2&starting_after=${page.body.next_cursor}`).set(auth()).expect(200);
+      expect(Number(next.body.data[0].id.slice(4))).toBeLessThan(Number(page.body.data[1].id.slice(4)));
+      if (env.mode === 'microservices') {
+        const nc = await connect({ servers: env.rt.transport.natsUrl });
+        try {
+          const info = await (await nc.jetstreamManager()).streams.info('PAYMENTS');
+          expect(info.config.subjects).toEqual(['payments.payment.>']);
+          expect(info.state.messages).toBeGreaterThanOrEqual(4);
+        } finally {
+          await nc.close();
+        }
+      }
     });
 
     // Last: reads the whole database.

@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import {
   CapturePaymentRequest,
+  EventListResponse,
+  ListEventsRequest,
   DomainError,
   HttpOutcome,
   ListPaymentsRequest,
@@ -22,6 +24,7 @@ import { shareOf } from './domain/lifecycle';
 import { walletReference } from './domain/payment';
 import { IDEMPOTENCY_RETENTION_MS, IdempotencyService } from './idempotency.service';
 import { PaymentRow, PaymentsRepository, RefundRow } from './persistence/payments.repository';
+import { eventDto } from './outbox.relay';
 import { toDto } from './payments.service';
 
 const log = new Logger('PaymentLifecycle');
@@ -142,6 +145,15 @@ export class LifecycleService implements OnApplicationBootstrap, OnApplicationSh
       await this.repo.applyRefund(p.merchantId, p.id, amount, refund.id);
       return { status: 201, body: refundDto(done, p) };
     });
+  }
+
+  async events(req: ListEventsRequest): Promise<EventListResponse> {
+    const { merchantId } = RequestContext.require();
+    const limit = req.limit ?? 20;
+    const before = req.starting_after ? BigInt(req.starting_after.slice(4)) : undefined;
+    const page = await this.repo.listEvents(merchantId, limit, req.payment_id, before);
+    const data = page.rows.map(eventDto);
+    return { data, has_more: page.hasMore, next_cursor: page.hasMore ? data[data.length - 1].id : null };
   }
 
   async refunds(id: string): Promise<RefundListResponse> {

@@ -4,6 +4,8 @@ import {
   CancelPaymentRequest,
   CapturePaymentRequest,
   CreatePaymentRequest,
+  EventListResponse,
+  ListEventsRequest,
   GetPaymentRequest,
   HttpOutcome,
   ListPaymentsRequest,
@@ -64,5 +66,10 @@ export class PaymentsController {
   @MessagePattern(ROUTES.paymentsRefunds.pattern)
   refunds(@Payload() req: PaymentIdRequest): Promise<RefundListResponse> {
     return this.lifecycle.refunds(req.id);
+  }
+
+  @MessagePattern(ROUTES.paymentsEvents.pattern)
+  events(@Payload() req: ListEventsRequest): Promise<EventListResponse> {
+    return this.lifecycle.events(req);
   }
 }

@@ -4,6 +4,7 @@ import { IdempotencyService } from './idempotency.service';
 import { LifecycleService } from './lifecycle.service';
 import { PaymentsRepository } from './persistence/payments.repository';
 import { PaymentsController } from './payments.controller';
+import { OutboxRelay } from './outbox.relay';
 import { PaymentsService } from './payments.service';
 import { RecoveryService } from './recovery.service';
 
@@ -13,6 +14,6 @@ import { RecoveryService } from './recovery.service';
  */
 @Module({
   controllers: [PaymentsController],
-  providers: [PaymentsService, LifecycleService, RecoveryService, IdempotencyService, PaymentsRepository, Dependencies],
+  providers: [PaymentsService, LifecycleService, RecoveryService, OutboxRelay, IdempotencyService, PaymentsRepository, Dependencies],
 })
 export class PaymentsModule {}

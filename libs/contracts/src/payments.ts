@@ -239,3 +239,44 @@ export class PaymentListResponse {
   @ApiProperty({ example: false }) has_more!: boolean;
   @ApiProperty({ example: null, nullable: true, type: String }) next_cursor!: string | null;
 }
+
+/** The JetStream stream payment events are relayed to, and its subjects (`payments.payment.<status>`). */
+export const PAYMENTS_STREAM = { name: 'PAYMENTS', subjects: ['payments.payment.>'] } as const;
+
+export class EventDto {
+  @ApiProperty({ example: 'evt_42' }) id!: string;
+  @ApiProperty({ example: 'payment.captured' }) type!: string;
+  @ApiProperty({ example: 'PAY-001' }) payment_id!: string;
+  @ApiProperty({ example: 'PROCESSING', nullable: true, type: String }) from_status!: string | null;
+  @ApiProperty({ example: 'CAPTURED' }) to_status!: string;
+  @ApiProperty({ example: 'captured' }) reason!: string;
+  @ApiProperty({ example: '2026-11-25T12:00:00.000Z' }) created_at!: string;
+  @ApiProperty({ example: '2026-11-25T12:00:00.050Z', nullable: true, type: String, description: 'When the outbox relay published it' })
+  published_at!: string | null;
+}
+
+export class ListEventsRequest {
+  @ApiProperty({ required: false, example: 'PAY-001', description: 'Only this payment’s events' })
+  @IsOptional()
+  @Matches(PAYMENT_ID_PATTERN, { message: `payment_id must be ${ID_RULE}` })
+  payment_id?: string;
+
+  @ApiProperty({ required: false, example: 20, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be an integer from 1 to 100' })
+  @Min(1, { message: 'limit must be an integer from 1 to 100' })
+  @Max(100, { message: 'limit must be an integer from 1 to 100' })
+  limit?: number;
+
+  @ApiProperty({ required: false, example: 'evt_40', description: 'Cursor: the `next_cursor` of the previous page (newest first)' })
+  @IsOptional()
+  @Matches(/^evt_[0-9]{1,18}$/, { message: 'starting_after must be an event id (evt_…)' })
+  starting_after?: string;
+}
+
+export class EventListResponse {
+  @ApiProperty({ type: [EventDto] }) data!: EventDto[];
+  @ApiProperty({ example: false }) has_more!: boolean;
+  @ApiProperty({ example: null, nullable: true, type: String }) next_cursor!: string | null;
+}

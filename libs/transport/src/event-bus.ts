@@ -11,6 +11,11 @@ const log = new Logger('EventBus');
  */
 export abstract class EventBus {
   abstract publish(subject: string, payload: unknown): void;
+  /**
+   * At-least-once: resolves once the event is stored (NATS JetStream, deduplicated by `msgId`),
+   * or handed to the in-process subscribers in the monolith.
+   */
+  abstract publishDurable(stream: { name: string; subjects: readonly string[] }, subject: string, payload: unknown, msgId: string): Promise<void>;
   /** Returns an unsubscribe function. */
   abstract subscribe(subject: string, handler: (payload: unknown) => void): () => void;
   abstract close(): Promise<void>;
@@ -26,6 +31,10 @@ export class InProcessEventBus extends EventBus {
     // The same JSON round trip as the wire: no shared mutable objects between apps.
     const copy = JSON.parse(JSON.stringify(payload)) as unknown;
     setImmediate(() => shared.emit(subject, copy));
+  }
+
+  async publishDurable(_stream: { name: string; subjects: readonly string[] }, subject: string, payload: unknown): Promise<void> {
+    this.publish(subject, payload);
   }
 
   subscribe(subject: string, handler: (payload: unknown) => void): () => void {
@@ -53,6 +62,27 @@ export class NatsEventBus extends EventBus {
   private nc(): Promise<NatsConnection> {
     this.connection ??= connect({ ...this.options, servers: [this.options.servers], reconnect: true, maxReconnectAttempts: -1 });
     return this.connection;
+  }
+
+  private readonly streams = new Map<string, Promise<void>>();
+
+  async publishDurable(stream: { name: string; subjects: readonly string[] }, subject: string, payload: unknown, msgId: string): Promise<void> {
+    const nc = await this.nc();
+    let ready = this.streams.get(stream.name);
+    if (!ready) {
+      ready = (async () => {
+        const jsm = await nc.jetstreamManager();
+        try {
+          await jsm.streams.info(stream.name);
+        } catch {
+          await jsm.streams.add({ name: stream.name, subjects: [...stream.subjects] });
+        }
+      })();
+      this.streams.set(stream.name, ready);
+      ready.catch(() => this.streams.delete(stream.name));
+    }
+    await ready;
+    await nc.jetstream().publish(subject, JSON.stringify(payload), { msgID: msgId });
   }
 
   publish(subject: string, payload: unknown): void {

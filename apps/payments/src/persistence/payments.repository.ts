@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { and, asc, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import { Db, InjectDb } from '@paygate/database';
+import { Db, InjectDb, queryRows } from '@paygate/database';
 import { idempotencyKeys, paymentEvents, payments, refunds } from './schema';
 
 export type PaymentRow = typeof payments.$inferSelect;
 export type RefundRow = typeof refunds.$inferSelect;
+export type EventRow = typeof paymentEvents.$inferSelect;
 export type NewPayment = Pick<
   typeof payments.$inferInsert,
   | 'id'
@@ -326,6 +327,64 @@ export class PaymentsRepository {
       if (row) taken.push(row);
     }
     return taken;
+  }
+
+  /**
+   * Claims unpublished events for the outbox relay (a claim lapses after `claimMs`, so a relay
+   * that dies mid-way leaves them to another): oldest first, with their payment.
+   */
+  async claimUnpublished(limit: number, claimMs: number): Promise<Array<{ event: EventRow; payment: PaymentRow | undefined }>> {
+    const claimed = await queryRows<{ id: string }>(
+      this.db,
+      sql`update payments.payment_events set claimed_until = now() + (${claimMs} * interval '1 millisecond')
+           where id in (select id from payments.payment_events
+                         where published_at is null and (claimed_until is null or claimed_until < now())
+                         order by id limit ${limit} for update skip locked)
+          returning id::text`,
+    );
+    if (claimed.length === 0) return [];
+    const ids = claimed.map((c) => BigInt(c.id));
+    const rows = await this.db
+      .select()
+      .from(paymentEvents)
+      .leftJoin(payments, and(eq(payments.merchantId, paymentEvents.merchantId), eq(payments.id, paymentEvents.paymentId)))
+      .where(inArray(paymentEvents.id, ids))
+      .orderBy(asc(paymentEvents.id));
+    return rows.map((r) => ({ event: r.payment_events, payment: r.payments ?? undefined }));
+  }
+
+  async oldestUnpublished(): Promise<Date | undefined> {
+    const [row] = await queryRows<{ at: Date | null }>(
+      this.db,
+      sql`select min(created_at) as at from payments.payment_events where published_at is null`,
+    );
+    return row?.at ? new Date(row.at) : undefined;
+  }
+
+  async markPublished(ids: bigint[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .update(paymentEvents)
+      .set({ publishedAt: sql`now()`, claimedUntil: null })
+      .where(inArray(paymentEvents.id, ids));
+  }
+
+  async listEvents(
+    merchantId: string,
+    limit: number,
+    paymentId?: string,
+    before?: bigint,
+  ): Promise<{ rows: EventRow[]; hasMore: boolean }> {
+    const conditions = [eq(paymentEvents.merchantId, merchantId)];
+    if (paymentId) conditions.push(eq(paymentEvents.paymentId, paymentId));
+    if (before !== undefined) conditions.push(lt(paymentEvents.id, before));
+    const rows = await this.db
+      .select()
+      .from(paymentEvents)
+      .where(and(...conditions))
+      .orderBy(desc(paymentEvents.id))
+      .limit(limit + 1);
+    return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 
   /** Forgets a payment whose attempt failed before any money could move (a retry runs it anew), if this attempt still owns it. */

@@ -63,8 +63,16 @@ export const paymentEvents = paymentsSchema.table(
     toStatus: text('to_status').notNull(),
     reason: text('reason').notNull(),
     createdAt: createdAt(),
+    /** The transactional outbox: set once the relay has published the event (JetStream). */
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
   },
-  (t) => [index('payment_events_payment_idx').on(t.merchantId, t.paymentId, t.id)],
+  (t) => [
+    index('payment_events_payment_idx').on(t.merchantId, t.paymentId, t.id),
+    index('payment_events_unpublished_idx')
+      .on(t.id)
+      .where(sql`${t.publishedAt} is null`),
+  ],
 );
 
 /** Refunds of a captured payment, at its original rate; several partial ones up to what was captured. */

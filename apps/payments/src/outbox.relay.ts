@@ -1,0 +1,96 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { EventDto, PAYMENTS_STREAM } from '@paygate/contracts';
+import { InjectRegistry } from '@paygate/metrics';
+import { EventBus } from '@paygate/transport';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { EventRow, PaymentsRepository } from './persistence/payments.repository';
+import { toDto } from './payments.service';
+
+const log = new Logger('OutboxRelay');
+
+/** How often the outbox is polled, how many events a pass takes, how long a claim holds. */
+export const OUTBOX = { pollMs: 200, batch: 100, claimMs: 10_000 } as const;
+
+export function eventDto(e: EventRow): EventDto {
+  return {
+    id: `evt_${e.id}`,
+    type: `payment.${e.toStatus.toLowerCase()}`,
+    payment_id: e.paymentId,
+    from_status: e.fromStatus,
+    to_status: e.toStatus,
+    reason: e.reason,
+    created_at: e.createdAt.toISOString(),
+    published_at: e.publishedAt ? e.publishedAt.toISOString() : null,
+  };
+}
+
+/**
+ * The transactional outbox's relay: payment events are written in the same transaction as the
+ * state change; this publishes each at least once to NATS JetStream (stream `PAYMENTS`, subject
+ * `payments.payment.<status>`, message id = event id, so JetStream drops duplicates) — or to the
+ * in-process bus in the monolith — and then marks it published. Consumers are idempotent on the id.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private readonly published: Counter;
+
+  constructor(
+    private readonly repo: PaymentsRepository,
+    @Inject(EventBus) private readonly bus: EventBus,
+    @InjectRegistry() registry: Registry,
+  ) {
+    this.published = new Counter({
+      name: 'payments_outbox_published_total',
+      help: 'Payment events relayed from the outbox',
+      registers: [registry],
+    });
+    const relay = this;
+    new Gauge({
+      name: 'payments_outbox_lag_seconds',
+      help: 'Age of the oldest payment event not yet published (0 when none)',
+      registers: [registry],
+      async collect() {
+        this.set(await relay.lagSeconds());
+      },
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.pass(), OUTBOX.pollMs);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One relay pass; returns how many events it published. */
+  async pass(): Promise<number> {
+    if (this.running) return 0;
+    this.running = true;
+    try {
+      const claimed = await this.repo.claimUnpublished(OUTBOX.batch, OUTBOX.claimMs);
+      const done: bigint[] = [];
+      for (const { event, payment } of claimed) {
+        const body = { ...eventDto(event), merchant_id: event.merchantId, data: payment ? { payment: toDto(payment) } : null };
+        await this.bus.publishDurable(PAYMENTS_STREAM, `payments.payment.${event.toStatus.toLowerCase()}`, body, body.id);
+        done.push(event.id);
+      }
+      await this.repo.markPublished(done);
+      this.published.inc(done.length);
+      return done.length;
+    } catch (e) {
+      log.warn(`outbox relay: ${(e as Error).message}`);
+      return 0;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async lagSeconds(): Promise<number> {
+    const oldest = await this.repo.oldestUnpublished().catch(() => undefined);
+    return oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0;
+  }
+}
