@@ -46,13 +46,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       help: 'Payment events relayed from the outbox',
       registers: [registry],
     });
-    const relay = this;
+    const lag = () => this.lagSeconds();
     new Gauge({
       name: 'payments_outbox_lag_seconds',
       help: 'Age of the oldest payment event not yet published (0 when none)',
       registers: [registry],
       async collect() {
-        this.set(await relay.lagSeconds());
+        this.set(await lag());
       },
     });
   }
