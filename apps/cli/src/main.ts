@@ -9,6 +9,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   dummygen: { summary: "generate the seed's CSV of dummy transactions", load: async () => (await import('./dummygen/command')).run },
   load: { summary: 'open-loop load against a running gateway or payments service', load: async () => (await import('./load/command')).run },
   bench: { summary: 'benchmark scenarios and the machine ceilings → Markdown', load: async () => (await import('./bench/command')).run },
+  'ledger:verify': {
+    summary: 'check every ledger invariant over the whole database',
+    load: async () => (await import('./ledger-verify/command')).run,
+  },
+  'payments:reconcile': {
+    summary: 'compare payments with the wallet ledger, both ways',
+    load: async () => (await import('./reconcile/command')).run,
+  },
 };
 
 function usage(): string {

@@ -19,7 +19,7 @@ export function onTransactionRetry(observer: RetryObserver): () => void {
  * Runs a whole transaction again when PostgreSQL aborted it as a deadlock victim or for a
  * serialization failure: the work is all-or-nothing, so re-running it is safe.
  */
-export async function retryTransaction<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+export async function retryTransaction<T>(work: () => Promise<T>, attempts = 8): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
@@ -27,6 +27,8 @@ export async function retryTransaction<T>(work: () => Promise<T>, attempts = 5):
       if (attempt >= attempts || !isRetryableSqlError(err)) throw err;
       const state = sqlStateOf(err)!;
       for (const o of observers) o(state);
+      // A short, growing, jittered pause: contenders that deadlocked do not collide again at once.
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
   }
 }
