@@ -72,6 +72,10 @@ export function seedFlowSuite(name: string, start: () => Promise<TestEnvironment
         failure_code: null,
         failure_message: null,
         failure_details: null,
+        capture_method: 'automatic',
+        amount_captured: '123.45',
+        amount_refunded: '0.00',
+        expires_at: null,
         metadata: {},
         created_at: expect.any(String),
         updated_at: expect.any(String),
@@ -350,7 +354,7 @@ export function seedFlowSuite(name: string, start: () => Promise<TestEnvironment
         .set('Content-Type', 'application/json')
         .send('{"account":"ACC_001","amount":999.99,"currency":"USD"}')
         .expect(200);
-      expect(score.body).toEqual({ score: 0, decision: 'APPROVE', reasons: [], rules_version: '2026-11-25.1' });
+      expect(score.body).toEqual({ score: 0, decision: 'APPROVE', reasons: [], rules_version: '2026-11-26.1' });
       const viaGateway = await request(env.urls.gateway)
         .post('/score')
         .set(auth())

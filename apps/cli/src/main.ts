@@ -13,6 +13,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'check every ledger invariant over the whole database',
     load: async () => (await import('./ledger-verify/command')).run,
   },
+  'risk:backtest': {
+    summary: 'score a labelled CSV offline with the risk rules → confusion matrix',
+    load: async () => (await import('./backtest/command')).run,
+  },
   'payments:reconcile': {
     summary: 'compare payments with the wallet ledger, both ways',
     load: async () => (await import('./reconcile/command')).run,

@@ -140,6 +140,8 @@ export class PaymentsService {
       currency,
       destination: row.destinationAccount,
       payment_id: row.id,
+      // The currency the source will be debited in: the corridor the rules see.
+      source_currency: debitCurrencyFor(currency, accounts.source),
     });
     if (progress.risk.decision === 'DECLINE') {
       return this.fail(row, 'RISK_DECLINED', `Declined by the risk rules (score ${progress.risk.score})`, progress);

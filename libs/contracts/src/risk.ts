@@ -26,6 +26,16 @@ export class ScoreRequest {
   destination?: string;
 
   @ApiProperty({
+    example: 'USD',
+    required: false,
+    description:
+      "The currency of the payer's funds (the debit currency), for the corridor feature `source_currency>currency`; without it the corridor's source is unknown",
+  })
+  @IsOptional()
+  @IsCurrencyCode()
+  source_currency?: string;
+
+  @ApiProperty({
     example: 'PAY-001',
     required: false,
     description: 'With a payment id the decision is recorded once (retries return it, velocity counts it once); without, a dry run',

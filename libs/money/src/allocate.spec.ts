@@ -27,10 +27,11 @@ describe('allocate', () => {
   });
 
   it('rejects invalid ratios and amounts', () => {
-    expect(() => allocate(10n, [])).toThrow(RangeError);
-    expect(() => allocate(10n, [0n, 0n])).toThrow(RangeError);
-    expect(() => allocate(10n, [1n, -1n, 5n])).toThrow(RangeError);
-    expect(() => allocate(10n, [1 as unknown as bigint])).toThrow(RangeError);
+    // Each with its own reason (an empty list or all-zero ratios would otherwise end in a bare bigint division by zero).
+    expect(() => allocate(10n, [])).toThrow(new RangeError('allocate needs at least one ratio'));
+    expect(() => allocate(10n, [0n, 0n])).toThrow(new RangeError('allocation ratios must have a positive sum'));
+    expect(() => allocate(10n, [1n, -1n, 5n])).toThrow(new RangeError('allocation ratios must be non-negative bigints, got -1'));
+    expect(() => allocate(10n, [1 as unknown as bigint])).toThrow(new RangeError('allocation ratios must be non-negative bigints, got 1'));
     expectMoneyError(() => allocate(MAX_MINOR + 1n, [1n]), 'AMOUNT_OUT_OF_RANGE');
   });
 

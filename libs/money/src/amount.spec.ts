@@ -68,6 +68,13 @@ describe('parseAmount', () => {
     rejection('-1e+2', 'USD', 'AMOUNT_EXPONENT_NOTATION', ANY),
     rejection('.5e1', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
     rejection('0e0', 'USD', 'AMOUNT_EXPONENT_NOTATION', ANY),
+    rejection('12.5e3', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
+    rejection('.25e1', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
+    rejection('1e10', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
+    rejection('x1e2', 'USD', 'AMOUNT_NOT_NUMERIC'), // not a number with an exponent: garbage
+    rejection('1e2x', 'USD', 'AMOUNT_NOT_NUMERIC'),
+    rejection('banana', 'USD', 'AMOUNT_NOT_NUMERIC'), // ends with "nan", still not "not finite"
+    rejection('information', 'USD', 'AMOUNT_NOT_NUMERIC'), // starts with "inf"
     rejection('1,000.00', 'USD', 'AMOUNT_NOT_NUMERIC'),
     rejection('1.000,50', 'USD', 'AMOUNT_NOT_NUMERIC'),
     rejection('1 000', 'USD', 'AMOUNT_NOT_NUMERIC'),
@@ -130,6 +137,14 @@ describe('parseAmount', () => {
 
   it('rejects over-long input before parsing it', () => {
     expectMoneyError(() => parseAmount('1'.repeat(MAX_AMOUNT_LENGTH), 'USD'), 'AMOUNT_OUT_OF_RANGE'); // parsed, too large
+    // The cap is inclusive: MAX_AMOUNT_LENGTH characters are still parsed and get the specific error.
+    const atCap = `1.${'0'.repeat(MAX_AMOUNT_LENGTH - 2)}`;
+    expect(expectMoneyError(() => parseAmount(atCap, 'USD'), 'AMOUNT_TOO_PRECISE').message).toBe(
+      `amount "${atCap}" has 38 decimals but USD allows at most 2`,
+    );
+    expect(expectMoneyError(() => parseAmount(`${atCap}0`, 'USD'), 'AMOUNT_OUT_OF_RANGE').message).toBe(
+      'amount is too long (41 characters, at most 40)',
+    );
     expectMoneyError(() => parseAmount(' '.repeat(1_000_000), 'USD'), 'AMOUNT_OUT_OF_RANGE'); // length cap
     expect(expectMoneyError(() => parseAmount('9'.repeat(1_000_000), 'USD'), 'AMOUNT_OUT_OF_RANGE').message).toBe(
       'amount is too long (1000000 characters, at most 40)',
@@ -137,7 +152,9 @@ describe('parseAmount', () => {
   });
 
   it('rejects non-string input at runtime', () => {
-    expectMoneyError(() => parseAmount(12.5 as unknown as string, 'USD'), 'AMOUNT_NOT_NUMERIC');
+    expect(expectMoneyError(() => parseAmount(12.5 as unknown as string, 'USD'), 'AMOUNT_NOT_NUMERIC').message).toBe(
+      'amount must be a decimal string such as "12.34", got number',
+    );
   });
 
   it('explains rejections clearly', () => {
@@ -172,6 +189,25 @@ describe('parseAmount', () => {
     ['١٢٣', 'only the ASCII digits 0-9 are allowed'],
     ['abc', 'expected digits with an optional "." and decimals, such as "12.34"'],
     ['--1', 'expected digits with an optional "." and decimals, such as "12.34"'],
+    // Each rule applies to the whole input (its advice must fix it), whatever the sign:
+    ['1 000', 'digit grouping such as "1,000.00" or "1_000" is not allowed, and "." is the only decimal separator (write "1000.00")'],
+    ['12 .5', 'digit grouping such as "1,000.00" or "1_000" is not allowed, and "." is the only decimal separator (write "1000.00")'],
+    ['-0x10', 'only base-10 digits are allowed (no hexadecimal, octal or binary literals)'],
+    ['01', 'leading zeros are not allowed (write "12.50", not "012.50")'],
+    ['-007', 'leading zeros are not allowed (write "12.50", not "012.50")'],
+    ['.25', 'a digit is required before the decimal point (write "0.5", not ".5")'],
+    ['12.', 'a digit is required after the decimal point (write "5" or "5.00", not "5.")'],
+    ['12.34.56', 'only one decimal point is allowed'],
+    ['01.2.3', 'only one decimal point is allowed'],
+    ['.5.5', 'only one decimal point is allowed'],
+    ['1.2.', 'only one decimal point is allowed'],
+    ['1.2.05', 'only one decimal point is allowed'],
+    // ...and garbage that merely contains a pattern gets the generic message, not misleading advice.
+    ['100x', 'expected digits with an optional "." and decimals, such as "12.34"'],
+    ['v1.2.3', 'expected digits with an optional "." and decimals, such as "12.34"'],
+    ['1.2.3-rc', 'expected digits with an optional "." and decimals, such as "12.34"'],
+    ['1.00 USD', 'expected digits with an optional "." and decimals, such as "12.34"'],
+    ['١٢٣ USD', 'expected digits with an optional "." and decimals, such as "12.34"'],
   ])('says which rule %j breaks', (input, rule) => {
     expect(expectMoneyError(() => parseAmount(input, 'USD', ANY), 'AMOUNT_NOT_NUMERIC').message).toBe(
       `amount ${JSON.stringify(input)} is not a plain decimal number; ${rule}`,
@@ -243,14 +279,25 @@ describe('formatAmount', () => {
   });
 
   it('rejects values outside ±MAX_MINOR and unknown currencies', () => {
-    expectMoneyError(() => formatAmount(MAX_MINOR + 1n, 'USD'), 'AMOUNT_OUT_OF_RANGE');
+    expect(expectMoneyError(() => formatAmount(MAX_MINOR + 1n, 'USD'), 'AMOUNT_OUT_OF_RANGE').message).toBe(
+      'amount 9007199254740992 minor units is out of range (|value| <= 9007199254740991)',
+    );
     expectMoneyError(() => formatAmount(-MAX_MINOR - 1n, 'JPY'), 'AMOUNT_OUT_OF_RANGE');
     expectMoneyError(() => formatAmount(1n, 'XXX'), 'UNKNOWN_CURRENCY');
   });
 
   it('rejects non-bigint input with a TypeError', () => {
-    expect(() => formatAmount(1 as unknown as bigint, 'USD')).toThrow(TypeError);
+    expect(() => formatAmount(1 as unknown as bigint, 'USD')).toThrow(new TypeError('amount in minor units must be a bigint, got number'));
     expect(() => assertSafeMinor('1' as unknown as bigint)).toThrow(TypeError);
+  });
+
+  it('assertSafeMinor names the checked value in its errors', () => {
+    expect(() => assertSafeMinor(MAX_MINOR)).not.toThrow();
+    expect(() => assertSafeMinor(-MAX_MINOR)).not.toThrow();
+    expect(expectMoneyError(() => assertSafeMinor(-MAX_MINOR - 1n, 'fee'), 'AMOUNT_OUT_OF_RANGE').message).toBe(
+      'fee -9007199254740992 minor units is out of range (|value| <= 9007199254740991)',
+    );
+    expect(() => assertSafeMinor(1 as unknown as bigint, 'fee')).toThrow(new TypeError('fee in minor units must be a bigint, got number'));
   });
 });
 

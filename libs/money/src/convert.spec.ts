@@ -61,6 +61,34 @@ describe('convertMinor', () => {
     expectMoneyError(() => convertMinor(100n, 'USD', 'EUR', `1.${'0'.repeat(MAX_RATE_LENGTH)}`), 'AMOUNT_OUT_OF_RANGE');
   });
 
+  it.each(['1e-5', '1e10', '1.5E+3', '+2e-3', '.25e1', '12.5e3'])('reports rate %j as exponent notation', (rate) => {
+    expect(expectMoneyError(() => convertMinor(100n, 'USD', 'EUR', rate), 'AMOUNT_EXPONENT_NOTATION').message).toBe(
+      `rate ${JSON.stringify(rate)} uses exponent notation; write it as a plain decimal`,
+    );
+  });
+
+  it.each(['x1e5', '1e5x', '-1.1', 'abc'])('reports rate %j as not a positive plain decimal', (rate) => {
+    expect(expectMoneyError(() => convertMinor(100n, 'USD', 'EUR', rate), 'AMOUNT_NOT_NUMERIC').message).toBe(
+      `rate ${JSON.stringify(rate)} is not a positive plain decimal number such as "1.0842"`,
+    );
+  });
+
+  it('explains the other rate rejections', () => {
+    expect(expectMoneyError(() => convertMinor(100n, 'USD', 'EUR', '0.00'), 'AMOUNT_NOT_POSITIVE').message).toBe(
+      'rate "0.00" must be greater than zero',
+    );
+    expect(expectMoneyError(() => convertMinor(100n, 'USD', 'EUR', 1.1 as unknown as string), 'AMOUNT_NOT_NUMERIC').message).toBe(
+      'rate must be a decimal string such as "1.0842", got number',
+    );
+    expect(
+      expectMoneyError(() => convertMinor(100n, 'USD', 'EUR', `1.${'0'.repeat(MAX_RATE_LENGTH - 1)}`), 'AMOUNT_OUT_OF_RANGE').message,
+    ).toBe(`rate is too long (${MAX_RATE_LENGTH + 1} characters, at most ${MAX_RATE_LENGTH})`);
+  });
+
+  it('accepts a rate of exactly MAX_RATE_LENGTH characters', () => {
+    expect(convertMinor(100n, 'USD', 'EUR', `1.${'0'.repeat(MAX_RATE_LENGTH - 2)}`)).toBe(100n);
+  });
+
   it('rejects unknown currencies and out-of-range amounts and results', () => {
     expectMoneyError(() => convertMinor(100n, 'USD', 'XAU', '1'), 'UNKNOWN_CURRENCY');
     expectMoneyError(() => convertMinor(100n, 'usd', 'EUR', '1'), 'UNKNOWN_CURRENCY');

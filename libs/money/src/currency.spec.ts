@@ -34,6 +34,22 @@ describe('currency lookups', () => {
     expectMoneyError(() => currencyExponent('toString'), 'UNKNOWN_CURRENCY');
   });
 
+  it.each<[unknown, string]>([
+    [840, '"840"'],
+    [null, '"null"'],
+    [undefined, '"undefined"'],
+  ])('getCurrency(%p) (not a string) is UNKNOWN_CURRENCY too, never a TypeError', (code, quoted) => {
+    expect(expectMoneyError(() => getCurrency(code as string), 'UNKNOWN_CURRENCY').message).toBe(
+      `unknown currency ${quoted}; expected an ISO 4217 code such as "USD"`,
+    );
+  });
+
+  it('getCurrency echoes at most 48 characters of a bogus code', () => {
+    expect(expectMoneyError(() => getCurrency('X'.repeat(1000)), 'UNKNOWN_CURRENCY').message).toBe(
+      `unknown currency "${'X'.repeat(48)}…"; expected an ISO 4217 code such as "USD"`,
+    );
+  });
+
   it('assertSameCurrency throws CURRENCY_MISMATCH for different known codes', () => {
     expect(() => assertSameCurrency('USD', 'USD')).not.toThrow();
     expect(expectMoneyError(() => assertSameCurrency('USD', 'EUR'), 'CURRENCY_MISMATCH').message).toBe(

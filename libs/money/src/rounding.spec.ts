@@ -66,6 +66,26 @@ describe('roundDecimalToMinor', () => {
     expectMoneyError(() => roundDecimalToMinor(new D('1e400'), 'USD'), 'AMOUNT_OUT_OF_RANGE');
   });
 
+  it('explains its rejections', () => {
+    expect(expectMoneyError(() => roundDecimalToMinor('90071992547409.915', 'USD'), 'AMOUNT_OUT_OF_RANGE').message).toBe(
+      'USD amount "90071992547409.915" is out of range (at most 9007199254740991 minor units in absolute value)',
+    );
+    expect(expectMoneyError(() => roundDecimalToMinor('1e2', 'USD'), 'AMOUNT_NOT_NUMERIC').message).toBe(
+      'value "1e2" is not a plain decimal number',
+    );
+    expect(expectMoneyError(() => roundDecimalToMinor(new D(NaN), 'USD'), 'AMOUNT_NOT_FINITE').message).toBe(
+      'value "NaN" is not a finite number',
+    );
+    expect(() => roundDecimalToMinor('1', 'USD', 'HALF_DOWN' as RoundingMode)).toThrow(new RangeError('unknown rounding mode "HALF_DOWN"'));
+    // A number is neither a Decimal nor a string: a programming error, reported as such.
+    expect(() => roundDecimalToMinor(1.5 as unknown as string, 'USD')).toThrow(
+      new TypeError('expected a Decimal or a decimal string, got number'),
+    );
+    expect(() => roundDecimalToMinor({ isFinite: () => true } as unknown as string, 'USD')).toThrow(
+      new TypeError('expected a Decimal or a decimal string, got object'),
+    );
+  });
+
   it('rejects invalid values, currencies and modes', () => {
     expectMoneyError(() => roundDecimalToMinor('1e2', 'USD'), 'AMOUNT_NOT_NUMERIC');
     expectMoneyError(() => roundDecimalToMinor(' 1', 'USD'), 'AMOUNT_NOT_NUMERIC');
@@ -159,5 +179,12 @@ describe('roundRate', () => {
     expectMoneyError(() => roundRate(new D(Infinity)), 'AMOUNT_NOT_FINITE');
     expect(() => roundRate(new D(1), 0)).toThrow(RangeError);
     expect(() => roundRate(new D(1), 1.5)).toThrow(RangeError);
+    expect(() => roundRate(new D(1), 1001)).toThrow(new RangeError('significantDigits must be an integer from 1 to 1000, got 1001'));
+  });
+
+  it('accepts the whole documented range of significant digits (1 to 1000)', () => {
+    const third = new D(1).div(3); // 40 significant digits (D's precision)
+    expect(roundRate(third, 1)).toBe('0.3');
+    expect(roundRate(third, 1000)).toBe(third.toFixed());
   });
 });

@@ -15,7 +15,12 @@ export abstract class EventBus {
    * At-least-once: resolves once the event is stored (NATS JetStream, deduplicated by `msgId`),
    * or handed to the in-process subscribers in the monolith.
    */
-  abstract publishDurable(stream: { name: string; subjects: readonly string[] }, subject: string, payload: unknown, msgId: string): Promise<void>;
+  abstract publishDurable(
+    stream: { name: string; subjects: readonly string[] },
+    subject: string,
+    payload: unknown,
+    msgId: string,
+  ): Promise<void>;
   /** Returns an unsubscribe function. */
   abstract subscribe(subject: string, handler: (payload: unknown) => void): () => void;
   abstract close(): Promise<void>;
@@ -66,7 +71,12 @@ export class NatsEventBus extends EventBus {
 
   private readonly streams = new Map<string, Promise<void>>();
 
-  async publishDurable(stream: { name: string; subjects: readonly string[] }, subject: string, payload: unknown, msgId: string): Promise<void> {
+  async publishDurable(
+    stream: { name: string; subjects: readonly string[] },
+    subject: string,
+    payload: unknown,
+    msgId: string,
+  ): Promise<void> {
     const nc = await this.nc();
     let ready = this.streams.get(stream.name);
     if (!ready) {

@@ -47,7 +47,7 @@ async function startApp(bus: InProcessBus): Promise<INestApplication> {
   return app;
 }
 
-const envelope = (ttlMs = 1000): Envelope => ({ requestId: 'r1', deadline: Date.now() + ttlMs, merchantId: 'm1' });
+const envelope = (ttlMs = 10_000): Envelope => ({ requestId: 'r1', deadline: Date.now() + ttlMs, merchantId: 'm1' });
 
 /** Resolves to the DomainError a call rejected with (fails the test if it resolved). */
 async function callError(call: Promise<unknown>): Promise<DomainError> {

@@ -15,7 +15,11 @@ const COLUMNS = ['id', 'currency', 'amount', 'source_account', 'destination_acco
 /** Reads the seed's CSV (header checked, amounts kept as their exact text). */
 export async function readPaymentsCsv(path: string, limit = Number.POSITIVE_INFINITY): Promise<PaymentRow[]> {
   const rows: PaymentRow[] = [];
-  const parser = createReadStream(path).pipe(parse({ columns: true, skip_empty_lines: true, trim: true }));
+  const file = createReadStream(path);
+  const parser = parse({ columns: true, skip_empty_lines: true, trim: true });
+  // A missing or unreadable file fails the read instead of leaving it waiting forever.
+  file.on('error', (e) => parser.destroy(e));
+  file.pipe(parser);
   for await (const record of parser as AsyncIterable<Record<string, string>>) {
     if (rows.length === 0) {
       const missing = COLUMNS.filter((c) => !(c in record));

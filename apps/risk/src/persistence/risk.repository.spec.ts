@@ -2,11 +2,43 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { Db, openDatabase, queryRows } from '@paygate/database';
 import { DRIVERS, Driver, ServiceTestDb, TestDatabase, openServiceTestDb } from '@paygate/testing';
-import type { RiskAssessment } from '../domain';
-import { DecisionInput, HistoryFeatures, RiskRepository } from './risk.repository';
+import {
+  EMPTY_HISTORY,
+  HistoryFeatures,
+  InMemoryHistory,
+  RiskAssessment,
+  evaluate,
+  featuresFromJson,
+  featuresToJson,
+  historySpec,
+  parseRulesFile,
+  type FeaturesJson,
+} from '../domain';
+import { DecisionInput, DecisionRecord, RiskRepository } from './risk.repository';
 
 const suffix = () => randomBytes(3).toString('hex');
 const merchant = (label: string) => `m_${label}_${suffix()}`;
+
+const RULES = parseRulesFile({
+  version: 'repo-test-1',
+  reference_currency: 'USD',
+  thresholds: { review: 50, decline: 80 },
+  features: {
+    history_size: 3,
+    amount_bands: {
+      micro: { lt: '5.00', window: '1h' },
+      near: { gte: '4500.00', lt: '5000.00', window: '24h' },
+      weekly: { gte: '100.00', window: '7d' },
+    },
+  },
+  rules: [
+    { code: 'NEW_DESTINATION', weight: 5, reason: 'New destination', when: { feature: 'new_destination' } },
+    { code: 'BIG', weight: 60, reason: 'Big', when: { feature: 'amount_ref', gte: '1000.00' } },
+  ],
+});
+const MERGED = historySpec([RULES]);
+const SPEC = MERGED.spec;
+const [MICRO, NEAR, WEEKLY] = ['b0', 'b1', 'b2'];
 
 const APPROVE: RiskAssessment = {
   score: 5,
@@ -30,8 +62,19 @@ const input = (over: Partial<DecisionInput> = {}): DecisionInput => ({
   destination: 'ACC_DST_0001',
   currency: 'USD',
   amountMinor: 12345n,
+  amountRefMinor: 12345n,
+  referenceCurrency: 'USD',
   ...over,
 });
+
+const FEATURES_STUB: FeaturesJson = featuresToJson(
+  { account: 'A', currency: 'USD', amountMinor: 1n, ...EMPTY_HISTORY, bandCounts: { micro: 0, near: 0, weekly: 0 } },
+  'USD',
+);
+/** A decide callback recording a fixed assessment. */
+const record =
+  (assessment: RiskAssessment) =>
+  (_h: HistoryFeatures): DecisionRecord => ({ assessment, features: FEATURES_STUB });
 
 describe.each<Driver>(DRIVERS)('RiskRepository on %s', (driver) => {
   let testDb: TestDatabase | undefined;
@@ -47,14 +90,24 @@ describe.each<Driver>(DRIVERS)('RiskRepository on %s', (driver) => {
 
   afterAll(() => t?.close(), 30_000);
 
-  /** A decision row written directly, e.g. an older one or one without a payment id. */
+  /** A decision row written directly at a given age, e.g. an older one. */
   async function insertDecision(
     m: string,
-    row: { paymentId: string | null; account: string; destination?: string | null; ageSeconds?: number },
+    row: {
+      account: string;
+      paymentId?: string | null;
+      destination?: string | null;
+      ageSeconds?: number;
+      amountRefMinor?: bigint | null;
+      refCurrency?: string;
+    },
   ) {
-    await db.execute(sql`insert into risk.decisions (merchant_id, payment_id, account, destination, currency, amount_minor, score, decision, reasons, rules_version, created_at)
-      values (${m}, ${row.paymentId}, ${row.account}, ${row.destination ?? null}, 'USD', 100, 0, 'APPROVE', '[]'::jsonb, 'v1',
-              now() - make_interval(secs => ${row.ageSeconds ?? 0}))`);
+    const paymentId = row.paymentId === undefined ? `PAY-${suffix()}` : row.paymentId;
+    const ref = row.amountRefMinor === undefined ? 100n : row.amountRefMinor;
+    await db.execute(sql`insert into risk.decisions (merchant_id, payment_id, account, destination, currency, amount_minor, amount_ref_minor, ref_currency,
+                                                     score, decision, reasons, rules_version, created_at)
+      values (${m}, ${paymentId}, ${row.account}, ${row.destination ?? null}, 'USD', 100, ${ref}, ${row.refCurrency ?? 'USD'}, 0, 'APPROVE', '[]'::jsonb, 'v1',
+              clock_timestamp() - make_interval(secs => ${row.ageSeconds ?? 0}))`);
   }
 
   async function rowsFor(m: string, paymentId: string) {
@@ -66,21 +119,26 @@ describe.each<Driver>(DRIVERS)('RiskRepository on %s', (driver) => {
 
   it('records a decision once per payment: a second call returns the first assessment without deciding again', async () => {
     const m = merchant('once');
-    const i = input({ amountMinor: 9_007_199_254_740_993n });
-    const decide1 = jest.fn((_h: HistoryFeatures) => APPROVE);
-    const first = await repo.decideOnce(m, i, decide1);
-    expect(first).toEqual(APPROVE);
+    const i = input({ amountMinor: 9_007_199_254_740_991n });
+    const decide1 = jest.fn(record(APPROVE));
+    const first = await repo.decideOnce(m, i, SPEC, decide1);
+    expect(first).toMatchObject({ assessment: APPROVE, fresh: true });
     expect(decide1).toHaveBeenCalledTimes(1);
-    expect(decide1).toHaveBeenCalledWith({ count1m: 0, count1h: 0, destinationSeen: false });
+    expect(decide1).toHaveBeenCalledWith({
+      ...EMPTY_HISTORY,
+      bandCounts: { [MICRO]: 0, [NEAR]: 0, [WEEKLY]: 0 },
+      destinationSeen: false,
+      accountAgeSeconds: undefined,
+    });
 
-    const decide2 = jest.fn((_h: HistoryFeatures) => DECLINE);
-    const second = await repo.decideOnce(m, { ...i, amountMinor: 1n, destination: 'ACC_OTHER' }, decide2);
-    expect(second).toEqual(APPROVE);
+    const decide2 = jest.fn(record(DECLINE));
+    const second = await repo.decideOnce(m, { ...i, amountMinor: 1n, destination: 'ACC_OTHER' }, SPEC, decide2);
+    expect(second).toEqual({ assessment: APPROVE, fresh: false });
     expect(decide2).not.toHaveBeenCalled();
 
     expect(await repo.recorded(m, i.paymentId)).toEqual(APPROVE);
     expect(await rowsFor(m, i.paymentId)).toEqual([
-      { score: 5, decision: 'APPROVE', amount_minor: '9007199254740993', destination: 'ACC_DST_0001' },
+      { score: 5, decision: 'APPROVE', amount_minor: '9007199254740991', destination: 'ACC_DST_0001' },
     ]);
   });
 
@@ -88,7 +146,7 @@ describe.each<Driver>(DRIVERS)('RiskRepository on %s', (driver) => {
     const m = merchant('rec');
     const i = input();
     expect(await repo.recorded(m, i.paymentId)).toBeUndefined();
-    await repo.decideOnce(m, i, () => DECLINE);
+    await repo.decideOnce(m, i, SPEC, record(DECLINE));
     expect(await repo.recorded(m, i.paymentId)).toEqual(DECLINE);
     expect(await repo.recorded(merchant('other'), i.paymentId)).toBeUndefined();
   });
@@ -97,88 +155,207 @@ describe.each<Driver>(DRIVERS)('RiskRepository on %s', (driver) => {
     const m = merchant('throw');
     const i = input();
     await expect(
-      repo.decideOnce(m, i, () => {
+      repo.decideOnce(m, i, SPEC, () => {
         throw new RangeError('bad features');
       }),
     ).rejects.toThrow('bad features');
     expect(await repo.recorded(m, i.paymentId)).toBeUndefined();
-    expect(await repo.decideOnce(m, i, () => APPROVE)).toEqual(APPROVE);
+    expect(await repo.decideOnce(m, i, SPEC, record(APPROVE))).toMatchObject({ assessment: APPROVE, fresh: true });
   });
 
-  it('history counts recorded decisions with a payment id of this merchant and account, in 1 minute and 1 hour windows', async () => {
-    const m = merchant('hist');
+  it('velocity: counts and sums over 1 minute, 1 hour and 24 hours; sums only what was priced in the reference currency', async () => {
+    const m = merchant('vel');
     const account = 'ACC_VEL_0001';
-    expect(await repo.history(m, account, undefined)).toEqual({ count1m: 0, count1h: 0, destinationSeen: undefined });
+    expect(await repo.history(m, account, undefined, SPEC)).toMatchObject({ count1m: 0, count1h: 0, count24h: 0, sum24hRefMinor: 0n });
 
-    for (let n = 0; n < 3; n += 1) await repo.decideOnce(m, input({ account, destination: `ACC_D_${n}` }), () => APPROVE);
-    await insertDecision(m, { paymentId: `PAY-old-${suffix()}`, account, ageSeconds: 10 * 60 }); // in the hour, not the minute
-    await insertDecision(m, { paymentId: `PAY-older-${suffix()}`, account, ageSeconds: 2 * 3600 }); // outside both
-    await insertDecision(m, { paymentId: null, account }); // a score without a payment id is never counted
-    await insertDecision(m, { paymentId: null, account, ageSeconds: 600 });
-    await repo.decideOnce(m, input({ account: 'ACC_OTHER_ACC' }), () => APPROVE); // another account
-    await repo.decideOnce(merchant('elsewhere'), input({ account }), () => APPROVE); // another merchant
+    for (const [age, amount] of [
+      [5, 100n], // in all three windows
+      [30, 250n],
+      [10 * 60, 1000n], // hour and day
+      [50 * 60, 2000n],
+      [3 * 3600, 40000n], // day only
+      [23 * 3600, 7n],
+      [25 * 3600, 999999n], // outside every window
+    ] as const) {
+      await insertDecision(m, { account, ageSeconds: age, amountRefMinor: amount });
+    }
+    await insertDecision(m, { account, ageSeconds: 20, amountRefMinor: null }); // unpriced: counted, not summed
+    await insertDecision(m, { account, ageSeconds: 20, amountRefMinor: 5000n, refCurrency: 'EUR' }); // another reference: counted, not summed
+    await insertDecision(m, { account: 'ACC_OTHER_ACC', ageSeconds: 5 }); // another account
+    await insertDecision(merchant('elsewhere'), { account, ageSeconds: 5 }); // another merchant
 
-    const h = await repo.history(m, account, undefined);
-    expect(h).toEqual({ count1m: 3, count1h: 4, destinationSeen: undefined });
+    const h = await repo.history(m, account, undefined, SPEC);
+    expect(h).toMatchObject({
+      count1m: 4,
+      count1h: 6,
+      count24h: 8,
+      sum1mRefMinor: 350n,
+      sum1hRefMinor: 3350n,
+      sum24hRefMinor: 43357n,
+      destinationSeen: undefined,
+    });
 
-    // decide sees the history before its own decision (not counting itself).
-    const decide = jest.fn((_h: HistoryFeatures) => APPROVE);
-    await repo.decideOnce(m, input({ account, destination: undefined }), decide);
-    expect(decide).toHaveBeenCalledWith({ count1m: 3, count1h: 4, destinationSeen: undefined });
-    expect(await repo.history(m, account, undefined)).toMatchObject({ count1m: 4, count1h: 5 });
+    // decide sees the history before its own decision (not counting itself), which then counts.
+    const decide = jest.fn(record(APPROVE));
+    await repo.decideOnce(m, input({ account, destination: undefined, amountRefMinor: 1n }), SPEC, decide);
+    expect(decide.mock.calls[0][0]).toMatchObject({ count1m: 4, count1h: 6, count24h: 8, sum1mRefMinor: 350n });
+    expect(await repo.history(m, account, undefined, SPEC)).toMatchObject({ count1m: 5, count1h: 7, count24h: 9, sum1mRefMinor: 351n });
   });
 
-  it('destinationSeen: true after a recorded payment to that destination, false before, undefined without one', async () => {
+  it('amount bands: earlier priced payments in each band within its own window', async () => {
+    const m = merchant('band');
+    const account = 'ACC_BAND_0001';
+    for (const [age, amount] of [
+      [10, 499n], // micro (< 5.00)
+      [20, 1n], // micro
+      [2 * 3600, 300n], // micro, but outside its 1 h window
+      [60, 450000n], // near: 4,500.00 (inclusive)
+      [3600, 499999n], // near: 4,999.99
+      [20 * 3600, 500000n], // 5,000.00: not near (exclusive upper bound); weekly
+      [30 * 3600, 480000n], // near band, but outside 24 h; weekly (7 d)
+      [6 * 86400, 10000n], // weekly: 100.00
+      [8 * 86400, 10000n], // outside the 7 d window
+    ] as const) {
+      await insertDecision(m, { account, ageSeconds: age, amountRefMinor: amount });
+    }
+    await insertDecision(m, { account, ageSeconds: 5, amountRefMinor: 100n, refCurrency: 'EUR' }); // another reference: no band
+    const h = await repo.history(m, account, undefined, SPEC);
+    expect(h.bandCounts).toEqual({ [MICRO]: 2, [NEAR]: 2, [WEEKLY]: 5 });
+    // The 24 h velocity still stops at 24 h although the scan reaches 7 days.
+    expect(h.count24h).toBe(7);
+  });
+
+  it('history sample: the latest priced payments in the reference currency, most recent first, at most history_size', async () => {
+    const m = merchant('sample');
+    const account = 'ACC_SAMPLE_0001';
+    await insertDecision(m, { account, ageSeconds: 40 * 86400, amountRefMinor: 11n }); // old payments count too
+    await insertDecision(m, { account, ageSeconds: 30 * 86400, amountRefMinor: 22n });
+    expect((await repo.history(m, account, undefined, SPEC)).historyRefMinor).toEqual([22n, 11n]);
+    await insertDecision(m, { account, ageSeconds: 300, amountRefMinor: 33n });
+    await insertDecision(m, { account, ageSeconds: 200, amountRefMinor: null });
+    await insertDecision(m, { account, ageSeconds: 100, amountRefMinor: 44n, refCurrency: 'EUR' });
+    await insertDecision(m, { account, ageSeconds: 50, amountRefMinor: 55n });
+    expect((await repo.history(m, account, undefined, SPEC)).historyRefMinor).toEqual([55n, 33n, 22n]);
+  });
+
+  it('account age: whole seconds since the first recorded payment; undefined for a new account', async () => {
+    const m = merchant('age');
+    const account = 'ACC_AGE_0001';
+    expect((await repo.history(m, account, undefined, SPEC)).accountAgeSeconds).toBeUndefined();
+    await insertDecision(m, { account, ageSeconds: 3 * 86400 + 17 });
+    await insertDecision(m, { account, ageSeconds: 60 });
+    const age = (await repo.history(m, account, undefined, SPEC)).accountAgeSeconds!;
+    expect(age).toBeGreaterThanOrEqual(3 * 86400 + 17);
+    expect(age).toBeLessThanOrEqual(3 * 86400 + 19);
+    expect((await repo.history(m, 'ACC_AGE_OTHER', undefined, SPEC)).accountAgeSeconds).toBeUndefined();
+  });
+
+  it('destinationSeen: true after a recorded payment to that destination (any time), false before, undefined without one', async () => {
     const m = merchant('dest');
     const account = 'ACC_SRC_DEST';
-    expect((await repo.history(m, account, 'ACC_DST_A')).destinationSeen).toBe(false);
-    await repo.decideOnce(m, input({ account, destination: 'ACC_DST_A' }), () => APPROVE);
-    expect((await repo.history(m, account, 'ACC_DST_A')).destinationSeen).toBe(true);
-    expect((await repo.history(m, account, 'ACC_DST_B')).destinationSeen).toBe(false);
-    expect((await repo.history(m, account, undefined)).destinationSeen).toBeUndefined();
+    expect((await repo.history(m, account, 'ACC_DST_A', SPEC)).destinationSeen).toBe(false);
+    await repo.decideOnce(m, input({ account, destination: 'ACC_DST_A' }), SPEC, record(APPROVE));
+    expect((await repo.history(m, account, 'ACC_DST_A', SPEC)).destinationSeen).toBe(true);
+    expect((await repo.history(m, account, 'ACC_DST_B', SPEC)).destinationSeen).toBe(false);
+    expect((await repo.history(m, account, undefined, SPEC)).destinationSeen).toBeUndefined();
+    expect((await repo.history(m, 'ACC_SRC_OTHER', 'ACC_DST_A', SPEC)).destinationSeen).toBe(false);
+    await insertDecision(m, { account, paymentId: null, destination: 'ACC_DST_C' }); // only recorded payments count
+    expect((await repo.history(m, account, 'ACC_DST_C', SPEC)).destinationSeen).toBe(false);
+    await insertDecision(m, { account, destination: 'ACC_DST_OLD', ageSeconds: 30 * 24 * 3600 });
+    expect(await repo.history(m, account, 'ACC_DST_OLD', SPEC)).toMatchObject({ destinationSeen: true, count1h: 1 });
+  });
 
-    // Only this account's payments, and only those with a payment id.
-    expect((await repo.history(m, 'ACC_SRC_OTHER', 'ACC_DST_A')).destinationSeen).toBe(false);
-    await insertDecision(m, { paymentId: null, account, destination: 'ACC_DST_C' });
-    expect((await repo.history(m, account, 'ACC_DST_C')).destinationSeen).toBe(false);
-    // Seen has no time window: an old payment still counts.
-    await insertDecision(m, { paymentId: `PAY-${suffix()}`, account, destination: 'ACC_DST_OLD', ageSeconds: 30 * 24 * 3600 });
-    expect(await repo.history(m, account, 'ACC_DST_OLD')).toMatchObject({ destinationSeen: true, count1h: 1 });
+  it('agrees with the in-memory history the backtest uses, field by field', async () => {
+    const m = merchant('parity');
+    const account = 'ACC_PARITY_0001';
+    const mem = new InMemoryHistory();
+    const now = Date.now();
+    // Ages well inside or outside each window, so the few milliseconds between insert and read cannot move a row across a boundary.
+    const events: Array<[number, bigint | null, string]> = [
+      [8 * 86400, 10000n, 'ACC_D1'],
+      [5 * 86400, 470000n, 'ACC_D2'],
+      [20 * 3600, 460000n, 'ACC_D2'],
+      [2 * 3600, 300n, 'ACC_D3'],
+      [1800, null, 'ACC_D4'],
+      [900, 200n, 'ACC_D5'],
+      [120, 499999n, 'ACC_D1'],
+      [30, 100n, 'ACC_D6'],
+      [10, 250000n, 'ACC_D7'],
+    ];
+    for (const [age, amount, dest] of events) {
+      await insertDecision(m, { account, ageSeconds: age, amountRefMinor: amount, destination: dest });
+      mem.record(account, { at: now - age * 1000, destination: dest, referenceCurrency: 'USD', amountRefMinor: amount ?? undefined });
+    }
+    for (const dest of ['ACC_D2', 'ACC_NEW', undefined]) {
+      const fromDb = await repo.history(m, account, dest, SPEC);
+      const fromMemory = mem.read(account, dest, now, SPEC);
+      expect({ ...fromDb, accountAgeSeconds: 0 }).toEqual({ ...fromMemory, accountAgeSeconds: 0 });
+      expect(Math.abs(fromDb.accountAgeSeconds! - fromMemory.accountAgeSeconds!)).toBeLessThanOrEqual(2);
+    }
+  });
 
-    // A retried decision for the same destination sees it as seen only once recorded.
-    const decide = jest.fn((_h: HistoryFeatures) => APPROVE);
-    await repo.decideOnce(m, input({ account, destination: 'ACC_DST_A' }), decide);
-    expect(decide.mock.calls[0][0]).toMatchObject({ destinationSeen: true });
+  it('stores the features, reference amount and the shadow verdict with the decision; a replay reproduces the decision', async () => {
+    const m = merchant('audit');
+    const i = input({ account: 'ACC_AUDIT_1', amountMinor: 150000n, amountRefMinor: 150000n });
+    const decided = await repo.decideOnce(m, i, SPEC, (h) => {
+      const features = {
+        account: i.account,
+        destination: i.destination,
+        currency: 'USD',
+        amountMinor: i.amountMinor,
+        amountRefMinor: i.amountRefMinor,
+        ...h,
+      };
+      const f = { ...features, bandCounts: { micro: h.bandCounts[MICRO], near: h.bandCounts[NEAR], weekly: h.bandCounts[WEEKLY] } };
+      const assessment = evaluate(RULES, f);
+      return {
+        assessment,
+        features: featuresToJson(f, 'USD'),
+        shadow: { assessment: { ...assessment, decision: 'DECLINE', score: 90, rules_version: 'draft-1' }, diverged: true },
+      };
+    });
+    expect(decided.assessment).toMatchObject({ score: 65, decision: 'REVIEW' });
+    const stored = (await repo.stored(m, i.paymentId))!;
+    expect(stored).toMatchObject({
+      assessment: decided.assessment,
+      amountRefMinor: 150000n,
+      refCurrency: 'USD',
+      shadow: { rulesVersion: 'draft-1', score: 90, decision: 'DECLINE', diverged: true },
+    });
+    expect(stored.features).toMatchObject({
+      account: 'ACC_AUDIT_1',
+      amount_minor: '150000',
+      amount_ref_minor: '150000',
+      destination_seen: false,
+    });
+    expect(evaluate(RULES, featuresFromJson(stored.features))).toEqual(stored.assessment);
+    expect(await repo.stored(m, 'PAY-NONE')).toBeUndefined();
   });
 
   it('keeps merchants apart: history, seen destinations and the once-per-payment record', async () => {
     const m1 = merchant('iso1');
     const m2 = merchant('iso2');
     const i = input({ account: 'ACC_SHARED', destination: 'ACC_DST_SHARED' });
-    await repo.decideOnce(m1, i, () => DECLINE);
-    expect(await repo.history(m2, 'ACC_SHARED', 'ACC_DST_SHARED')).toEqual({ count1m: 0, count1h: 0, destinationSeen: false });
-    // The same payment id under another merchant is another payment: decided and recorded.
-    const decide = jest.fn((_h: HistoryFeatures) => APPROVE);
-    expect(await repo.decideOnce(m2, i, decide)).toEqual(APPROVE);
+    await repo.decideOnce(m1, i, SPEC, record(DECLINE));
+    expect(await repo.history(m2, 'ACC_SHARED', 'ACC_DST_SHARED', SPEC)).toMatchObject({ count1m: 0, count1h: 0, destinationSeen: false });
+    const decide = jest.fn(record(APPROVE));
+    expect(await repo.decideOnce(m2, i, SPEC, decide)).toMatchObject({ assessment: APPROVE, fresh: true });
     expect(decide).toHaveBeenCalledTimes(1);
     expect(await repo.recorded(m1, i.paymentId)).toEqual(DECLINE);
-    expect(await repo.history(m1, 'ACC_SHARED', 'ACC_DST_SHARED')).toEqual({ count1m: 1, count1h: 1, destinationSeen: true });
+    expect(await repo.history(m1, 'ACC_SHARED', 'ACC_DST_SHARED', SPEC)).toMatchObject({ count1m: 1, count1h: 1, destinationSeen: true });
   });
 
   it(`concurrent decideOnce for one payment on ${driver}: one row, every caller gets the same assessment`, async () => {
     const m = merchant('race');
     const i = input();
-    // Separate pools on PostgreSQL, as separate replicas would have.
     const others = driver === 'postgres' ? [0, 1].map(() => openDatabase({ url: testDb!.url, pgliteDir: '', poolSize: 5 })) : [];
     try {
       const repos = [repo, ...others.map((o) => new RiskRepository(o.db))];
-      // Each caller would decide differently; only the recorded one may be answered.
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, n) =>
-          repos[n % repos.length].decideOnce(m, i, () => ({
-            ...APPROVE,
-            score: n,
-            reasons: [{ code: `R${n}`, weight: n, detail: `caller ${n}` }],
+          repos[n % repos.length].decideOnce(m, i, SPEC, () => ({
+            assessment: { ...APPROVE, score: n, reasons: [{ code: `R${n}`, weight: n, detail: `caller ${n}` }] },
+            features: FEATURES_STUB,
           })),
         ),
       );
@@ -187,11 +364,41 @@ describe.each<Driver>(DRIVERS)('RiskRepository on %s', (driver) => {
         sql`select score, reasons from risk.decisions where merchant_id = ${m} and payment_id = ${i.paymentId}`,
       );
       expect(rows).toHaveLength(1);
-      for (const r of results) expect(r).toEqual(results[0]);
-      expect(results[0]).toMatchObject({ score: rows[0].score, reasons: rows[0].reasons });
-      expect(await repo.recorded(m, i.paymentId)).toEqual(results[0]);
+      for (const r of results) expect(r.assessment).toEqual(results[0].assessment);
+      expect(results.filter((r) => r.fresh)).toHaveLength(1);
+      expect(results[0].assessment).toMatchObject({ score: rows[0].score, reasons: rows[0].reasons });
     } finally {
       await Promise.all(others.map((o) => o.close()));
     }
   });
+
+  it(`N concurrent payments of one account over ${driver === 'postgres' ? 'three pools (replicas)' : 'one PGlite'}: velocity exactly N, each decision saw 0…N−1`, async () => {
+    const m = merchant('burst');
+    const account = 'ACC_BURST_0001';
+    const N = 24;
+    const others = driver === 'postgres' ? [0, 1].map(() => openDatabase({ url: testDb!.url, pgliteDir: '', poolSize: 6 })) : [];
+    try {
+      const repos = [repo, ...others.map((o) => new RiskRepository(o.db))];
+      const payments = Array.from({ length: N }, (_, n) => input({ account, paymentId: `PAY-BURST-${n}`, amountRefMinor: 100n }));
+      const seen: number[] = [];
+      // Every payment twice (a retry racing the first attempt), spread over the replicas.
+      const calls = [...payments, ...payments].map((p, n) =>
+        repos[n % repos.length].decideOnce(m, p, SPEC, (h) => {
+          seen.push(h.count1m);
+          return { assessment: APPROVE, features: FEATURES_STUB };
+        }),
+      );
+      const results = await Promise.all(calls);
+      expect(results.filter((r) => r.fresh)).toHaveLength(N);
+      expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, n) => n));
+      expect(await repo.history(m, account, undefined, SPEC)).toMatchObject({
+        count1m: N,
+        count1h: N,
+        count24h: N,
+        sum1mRefMinor: BigInt(N * 100),
+      });
+    } finally {
+      await Promise.all(others.map((o) => o.close()));
+    }
+  }, 30_000);
 });

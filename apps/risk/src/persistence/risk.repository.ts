@@ -1,14 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { Db, InjectDb, queryRows } from '@paygate/database';
-import type { RiskAssessment } from '../domain';
-
-export interface HistoryFeatures {
-  count1m: number;
-  count1h: number;
-  /** Undefined without a destination. */
-  destinationSeen?: boolean;
-}
+import { WINDOWS, type FeaturesJson, type HistoryFeatures, type HistorySpec, type RiskAssessment } from '../domain';
 
 export interface DecisionInput {
   paymentId: string;
@@ -16,73 +9,284 @@ export interface DecisionInput {
   destination?: string;
   currency: string;
   amountMinor: bigint;
+  /** The amount in `referenceCurrency` (undefined: unpriced). Velocity sums and bands read it. */
+  amountRefMinor?: bigint;
+  referenceCurrency: string;
+}
+
+/** What is stored with a decision besides the assessment. */
+export interface DecisionRecord {
+  assessment: RiskAssessment;
+  features: FeaturesJson;
+  shadow?: { assessment: RiskAssessment; diverged: boolean };
+}
+
+export interface Decided {
+  assessment: RiskAssessment;
+  /** True when this call decided and recorded; false when an earlier record for the payment was returned. */
+  fresh: boolean;
+  /** What was recorded, when fresh. */
+  record?: DecisionRecord;
+}
+
+/** A stored decision row, for audit and replay. */
+export interface StoredDecision {
+  assessment: RiskAssessment;
+  features: FeaturesJson;
+  amountRefMinor: bigint | null;
+  refCurrency: string | null;
+  shadow: { rulesVersion: string; score: number; decision: string; reasons: RiskAssessment['reasons']; diverged: boolean } | null;
+  createdAt: string;
 }
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+type Conn = Db | Tx;
+
+interface HistoryRow {
+  now: string;
+  c1m: number;
+  c1h: number;
+  c24h: number;
+  s1m: string;
+  s1h: string;
+  s24h: string;
+  age: string | null;
+  seen: boolean | null;
+  hist: string;
+  recorded: AssessmentRow | null;
+  [band: string]: unknown;
+}
+
+interface AssessmentRow {
+  score: number;
+  decision: RiskAssessment['decision'];
+  reasons: RiskAssessment['reasons'];
+  rules_version: string;
+}
 
 /**
  * Persistence of risk decisions (owns the `risk` schema). Velocity is read from the recorded
- * decisions in PostgreSQL, in the same transaction that records the new one, so every replica
- * sees the same history; a payment is recorded once (unique on merchant + payment id).
+ * decisions in PostgreSQL (or PGlite), in the same transaction that records the new one, so
+ * every replica sees the same history. Decisions of one account are serialised by a
+ * transaction-scoped advisory lock: each sees every earlier one (N concurrent payments see
+ * counts 0…N−1, so a burst cannot slip under a velocity threshold), and all share the
+ * database clock. A payment is recorded once (unique on merchant + payment id).
  */
 @Injectable()
 export class RiskRepository {
   constructor(@InjectDb() private readonly db: Db) {}
 
   async recorded(merchantId: string, paymentId: string): Promise<RiskAssessment | undefined> {
-    return this.recordedIn(this.db, merchantId, paymentId);
+    const [row] = await queryRows<AssessmentRow>(
+      this.db,
+      sql`select score, decision, reasons, rules_version from risk.decisions where merchant_id = ${merchantId} and payment_id = ${paymentId}`,
+    );
+    return row && toAssessment(row);
   }
 
-  async history(merchantId: string, account: string, destination: string | undefined): Promise<HistoryFeatures> {
-    return this.historyIn(this.db, merchantId, account, destination);
+  /** The account's history now, without recording anything (a dry run). */
+  async history(merchantId: string, account: string, destination: string | undefined, spec: HistorySpec): Promise<HistoryFeatures> {
+    return (await this.historyIn(this.db, merchantId, account, destination, spec, undefined)).history;
   }
 
   /**
-   * Scores and records a payment's decision once: `decide` gets the account's history and
-   * returns the assessment; a concurrent or earlier record for the payment wins and is returned.
+   * Scores and records a payment's decision once: `decide` gets the account's history (not
+   * counting this payment) and returns what to record; an earlier or concurrent record for the
+   * payment wins and is returned instead (with `fresh: false`).
    */
-  async decideOnce(merchantId: string, input: DecisionInput, decide: (h: HistoryFeatures) => RiskAssessment): Promise<RiskAssessment> {
+  async decideOnce(
+    merchantId: string,
+    input: DecisionInput,
+    spec: HistorySpec,
+    decide: (h: HistoryFeatures) => DecisionRecord,
+  ): Promise<Decided> {
+    if (input.referenceCurrency !== spec.referenceCurrency) {
+      throw new RangeError(`input priced in ${input.referenceCurrency}, history spec in ${spec.referenceCurrency}`);
+    }
     return this.db.transaction(async (tx) => {
-      const earlier = await this.recordedIn(tx, merchantId, input.paymentId);
-      if (earlier) return earlier;
-      const assessment = decide(await this.historyIn(tx, merchantId, input.account, input.destination));
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`risk:${merchantId}:${input.account}`}, 0))`);
+      const { history, now, recorded } = await this.historyIn(tx, merchantId, input.account, input.destination, spec, input.paymentId);
+      if (recorded) return { assessment: recorded, fresh: false };
+      const record = decide(history);
+      const { assessment: a, shadow } = record;
       const inserted = await queryRows<{ id: string }>(
         tx,
-        sql`insert into risk.decisions (merchant_id, payment_id, account, destination, currency, amount_minor, score, decision, reasons, rules_version)
-            values (${merchantId}, ${input.paymentId}, ${input.account}, ${input.destination ?? null}, ${input.currency},
-                    ${input.amountMinor}, ${assessment.score}, ${assessment.decision}, ${JSON.stringify(assessment.reasons)}::jsonb, ${assessment.rules_version})
+        sql`insert into risk.decisions (merchant_id, payment_id, account, destination, currency, amount_minor, amount_ref_minor, ref_currency,
+                                        score, decision, reasons, rules_version, features,
+                                        shadow_rules_version, shadow_score, shadow_decision, shadow_reasons, shadow_diverged, created_at)
+            values (${merchantId}, ${input.paymentId}, ${input.account}, ${input.destination ?? null}, ${input.currency}, ${input.amountMinor},
+                    ${input.amountRefMinor ?? null}, ${input.referenceCurrency},
+                    ${a.score}, ${a.decision}, ${JSON.stringify(a.reasons)}::jsonb, ${a.rules_version}, ${JSON.stringify(record.features)}::jsonb,
+                    ${shadow?.assessment.rules_version ?? null}, ${shadow?.assessment.score ?? null}, ${shadow?.assessment.decision ?? null},
+                    ${shadow ? JSON.stringify(shadow.assessment.reasons) : null}::jsonb, ${shadow?.diverged ?? null}, ${now}::timestamptz)
             on conflict do nothing returning id::text`,
       );
-      if (inserted.length > 0) return assessment;
-      return (await this.recordedIn(tx, merchantId, input.paymentId))!;
+      if (inserted.length > 0) return { assessment: a, fresh: true, record };
+      const [row] = await queryRows<AssessmentRow>(
+        tx,
+        sql`select score, decision, reasons, rules_version from risk.decisions where merchant_id = ${merchantId} and payment_id = ${input.paymentId}`,
+      );
+      return { assessment: toAssessment(row), fresh: false };
     });
   }
 
-  private async recordedIn(db: Db | Tx, merchantId: string, paymentId: string): Promise<RiskAssessment | undefined> {
-    const [row] = await queryRows<{
-      score: number;
-      decision: RiskAssessment['decision'];
-      reasons: RiskAssessment['reasons'];
-      rules_version: string;
-    }>(
-      db,
-      sql`select score, decision, reasons, rules_version from risk.decisions where merchant_id = ${merchantId} and payment_id = ${paymentId}`,
+  /** The full stored decision of a payment (audit, replay), or undefined. */
+  async stored(merchantId: string, paymentId: string): Promise<StoredDecision | undefined> {
+    const [row] = await queryRows<
+      AssessmentRow & {
+        features: FeaturesJson;
+        amount_ref_minor: string | null;
+        ref_currency: string | null;
+        shadow_rules_version: string | null;
+        shadow_score: number | null;
+        shadow_decision: string | null;
+        shadow_reasons: RiskAssessment['reasons'] | null;
+        shadow_diverged: boolean | null;
+        created_at: string;
+      }
+    >(
+      this.db,
+      sql`select score, decision, reasons, rules_version, features, amount_ref_minor::text as amount_ref_minor, ref_currency,
+                 shadow_rules_version, shadow_score, shadow_decision, shadow_reasons, shadow_diverged, created_at::text as created_at
+            from risk.decisions where merchant_id = ${merchantId} and payment_id = ${paymentId}`,
     );
-    return row && { score: row.score, decision: row.decision, reasons: row.reasons, rules_version: row.rules_version };
+    if (!row) return undefined;
+    return {
+      assessment: toAssessment(row),
+      features: row.features,
+      amountRefMinor: row.amount_ref_minor === null ? null : BigInt(row.amount_ref_minor),
+      refCurrency: row.ref_currency,
+      shadow:
+        row.shadow_rules_version === null
+          ? null
+          : {
+              rulesVersion: row.shadow_rules_version,
+              score: row.shadow_score!,
+              decision: row.shadow_decision!,
+              reasons: row.shadow_reasons ?? [],
+              diverged: row.shadow_diverged === true,
+            },
+      createdAt: row.created_at,
+    };
   }
 
-  private async historyIn(db: Db | Tx, merchantId: string, account: string, destination: string | undefined): Promise<HistoryFeatures> {
-    const [row] = await queryRows<{ c1m: number; c1h: number; seen: boolean | null }>(
+  /**
+   * One statement: the database clock (`statement_timestamp()`, taken after the caller's lock
+   * statement, so timestamps of one account's decisions only grow), the velocity aggregates over
+   * the scan window, the first payment, whether the destination was paid, the history sample
+   * and, when a payment id is given, its earlier record.
+   */
+  private async historyIn(
+    db: Conn,
+    merchantId: string,
+    account: string,
+    destination: string | undefined,
+    spec: HistorySpec,
+    paymentId: string | undefined,
+  ): Promise<{ history: HistoryFeatures; now: string; recorded?: RiskAssessment }> {
+    const q = compiledQuery(spec);
+    /** The account's recorded payments, as rows of alias `a` (values always bound as parameters). */
+    const mine = (a: string) =>
+      sql`${sql.raw(a)}.merchant_id = ${merchantId} and ${sql.raw(a)}.account = ${account} and ${sql.raw(a)}.payment_id is not null`;
+    const seen =
+      destination === undefined
+        ? sql`null::boolean`
+        : sql`exists(select 1 from risk.decisions s where ${mine('s')} and s.destination = ${destination})`;
+    const recorded =
+      paymentId === undefined
+        ? sql`null::json`
+        : sql`(select json_build_object('score', r.score, 'decision', r.decision, 'reasons', r.reasons, 'rules_version', r.rules_version)
+                 from risk.decisions r where r.merchant_id = ${merchantId} and r.payment_id = ${paymentId})`;
+
+    // An aggregate without GROUP BY: exactly one row, also for an account never seen.
+    const [row] = await queryRows<HistoryRow>(
       db,
-      sql`select count(*) filter (where created_at > now() - interval '1 minute')::int as c1m,
-                 count(*)::int as c1h,
-                 (select exists(select 1 from risk.decisions d
-                                 where d.merchant_id = ${merchantId} and d.account = ${account}
-                                   and d.payment_id is not null and d.destination = ${destination ?? null})) as seen
-            from risk.decisions
-           where merchant_id = ${merchantId} and account = ${account} and payment_id is not null
-             and created_at > now() - interval '1 hour'`,
+      sql`select statement_timestamp()::text as now, ${sql.raw(q.aggregates)},
+                 (select floor(extract(epoch from (statement_timestamp() - min(f.created_at))))::bigint::text from risk.decisions f where ${mine('f')}) as age,
+                 ${seen} as seen,
+                 array_to_string(array(select h.amount_ref_minor from risk.decisions h where ${mine('h')} ${sql.raw(q.sampleTail)}), ',') as hist,
+                 ${recorded} as recorded
+            from risk.decisions d
+           where ${mine('d')} ${sql.raw(q.scanTail)}`,
     );
-    return { count1m: row.c1m, count1h: row.c1h, destinationSeen: destination === undefined ? undefined : Boolean(row.seen) };
+    const bandCounts: Record<string, number> = {};
+    for (const b of spec.bands) bandCounts[b.key] = Number(row[b.key]);
+    const history: HistoryFeatures = {
+      count1m: row.c1m,
+      count1h: row.c1h,
+      count24h: row.c24h,
+      sum1mRefMinor: BigInt(row.s1m),
+      sum1hRefMinor: BigInt(row.s1h),
+      sum24hRefMinor: BigInt(row.s24h),
+      destinationSeen: destination === undefined ? undefined : Boolean(row.seen),
+      // A row from a replica whose clock ran a hair ahead must not make an age negative.
+      accountAgeSeconds: row.age === null ? undefined : Math.max(0, Number(row.age)),
+      bandCounts,
+      historyRefMinor: row.hist === '' ? [] : row.hist.split(',').map((v) => BigInt(v)),
+    };
+    const out: { history: HistoryFeatures; now: string; recorded?: RiskAssessment } = { history, now: row.now };
+    if (row.recorded) out.recorded = toAssessment(row.recorded);
+    return out;
   }
+}
+
+/** The SQL text of a history read that depends only on the spec (built once per spec). */
+interface CompiledQuery {
+  /** The velocity and band aggregates over alias `d`. */
+  aggregates: string;
+  /** Filter, order and limit of the history sample over alias `h`. */
+  sampleTail: string;
+  /** The scan window over alias `d`. */
+  scanTail: string;
+}
+
+const COMPILED = new WeakMap<HistorySpec, CompiledQuery>();
+
+/**
+ * Builds the spec's part of the history read once. Only checked literals are inlined (an ISO
+ * currency code, whole numbers of minor units and seconds); merchant, account, destination and
+ * payment ids are always bound parameters.
+ */
+function compiledQuery(spec: HistorySpec): CompiledQuery {
+  const cached = COMPILED.get(spec);
+  if (cached) return cached;
+  if (!/^[A-Z]{3}$/.test(spec.referenceCurrency)) throw new RangeError(`bad reference currency ${spec.referenceCurrency}`);
+  const seconds = (n: number) => {
+    if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(`bad window ${n}`);
+    return `d.created_at > statement_timestamp() - interval '${n} seconds'`;
+  };
+  const minor = (v: bigint) => {
+    if (typeof v !== 'bigint') throw new TypeError('band bounds must be bigint minor units');
+    return v.toString();
+  };
+  if (!Number.isSafeInteger(spec.historySize) || spec.historySize < 1) throw new RangeError(`bad history size ${spec.historySize}`);
+  const ref = `'${spec.referenceCurrency}'`;
+  const sum = (n: number) => `coalesce(sum(d.amount_ref_minor) filter (where d.ref_currency = ${ref} and ${seconds(n)}), 0)::text`;
+  const columns = [
+    `count(*) filter (where ${seconds(WINDOWS['1m'])})::int as c1m`,
+    `count(*) filter (where ${seconds(WINDOWS['1h'])})::int as c1h`,
+    `count(*) filter (where ${seconds(WINDOWS['24h'])})::int as c24h`,
+    `${sum(WINDOWS['1m'])} as s1m`,
+    `${sum(WINDOWS['1h'])} as s1h`,
+    `${sum(WINDOWS['24h'])} as s24h`,
+    ...spec.bands.map((b, i) => {
+      if (b.key !== `b${i}`) throw new RangeError(`band keys must be b0, b1, …; got ${b.key}`);
+      const bounds = [
+        b.gteMinor === undefined ? '' : ` and d.amount_ref_minor >= ${minor(b.gteMinor)}`,
+        b.ltMinor === undefined ? '' : ` and d.amount_ref_minor < ${minor(b.ltMinor)}`,
+      ];
+      return `count(*) filter (where d.ref_currency = ${ref} and ${seconds(b.windowSeconds)}${bounds.join('')})::int as ${b.key}`;
+    }),
+  ];
+  const compiled: CompiledQuery = {
+    aggregates: columns.join(',\n       '),
+    sampleTail: `and h.ref_currency = ${ref} and h.amount_ref_minor is not null order by h.created_at desc, h.id desc limit ${spec.historySize}`,
+    scanTail: `and ${seconds(spec.maxWindowSeconds)}`,
+  };
+  COMPILED.set(spec, compiled);
+  return compiled;
+}
+
+function toAssessment(row: AssessmentRow): RiskAssessment {
+  return { score: row.score, decision: row.decision, reasons: row.reasons, rules_version: row.rules_version };
 }

@@ -78,9 +78,10 @@ describe('transferLegs', () => {
     ['negative debit', move('A', 'B', ['USD', -5n])],
     ['zero credit (fx)', move('A', 'B', ['USD', 5n], ['EUR', 0n])],
     ['negative credit (fx)', move('A', 'B', ['USD', 5n], ['EUR', -5n])],
+    ['zero debit (fx)', move('A', 'B', ['USD', 0n], ['EUR', 5n])],
+    ['negative debit (fx)', move('A', 'B', ['USD', -5n], ['EUR', 5n])],
   ])('refuses non-positive amounts: %s', (_name, m) => {
-    expect(() => transferLegs(m)).toThrow(LedgerRuleError);
-    expect(() => transferLegs(m)).toThrow(/positive/);
+    expect(() => transferLegs(m)).toThrow(new LedgerRuleError('transfer amounts must be positive'));
   });
 
   it('refuses the same account on both sides (also cross-currency)', () => {
@@ -117,6 +118,7 @@ describe('depositLegs', () => {
 
   it.each([0n, -1n])('refuses a non-positive amount (%s)', (minor) => {
     expect(() => depositLegs('ACC_1', 'EUR', minor)).toThrow(LedgerRuleError);
+    expect(() => depositLegs('ACC_1', 'EUR', minor)).toThrow('deposit amount must be positive');
   });
 });
 
@@ -267,8 +269,11 @@ describe('transferLegs with FX revenue', () => {
 
   it('no revenue leg when the spread is zero; refuses revenue that is negative, not below the debit, in another currency, or on a same-currency transfer', () => {
     expect(transferLegs(cross(0n))).toHaveLength(4);
-    expect(() => transferLegs(cross(-1n))).toThrow(LedgerRuleError);
-    expect(() => transferLegs(cross(10_000n))).toThrow(LedgerRuleError);
+    expect(transferLegs(cross(9_999n))).toHaveLength(5);
+    // Refused by the revenue rule itself, not only by the balance check that follows it.
+    const revenueRule = new LedgerRuleError('FX revenue must be at least zero and less than the debit');
+    expect(() => transferLegs(cross(-1n))).toThrow(revenueRule);
+    expect(() => transferLegs(cross(10_000n))).toThrow(revenueRule);
     expect(() => transferLegs(cross(5n, 'IDR'))).toThrow(/debit currency/);
     expect(() =>
       transferLegs({
