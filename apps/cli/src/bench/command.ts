@@ -214,6 +214,11 @@ async function scenarios(gateway: URL, setup: string, o: Options, which: Scenari
       result: closed,
       ceiling: scenario === 'payments' || scenario === 'hot-wallet' ? 'pgbench' : 'http',
     });
+    if (scenario === 'score') {
+      // The risk issue's figure: /score latency at a steady 1,000 scores/s.
+      const open = await load({ ...base, concurrency: undefined, rate: 1000, connections: 256 });
+      rows.push({ scenario: `${labels[scenario]}, open loop at 1000/s`, setup, result: open, ceiling: 'http' });
+    }
     if (scenario === 'payments') {
       // Latency at a steady half of the closed-loop throughput: what a user sees below saturation.
       const rate = Math.max(10, Math.round(closed.achievedRate / 2));
