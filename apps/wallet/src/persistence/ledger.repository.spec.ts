@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { Db, queryRows, sqlStateOf } from '@paygate/database';
 import { DRIVERS, Driver, ServiceTestDb, openServiceTestDb } from '@paygate/testing';
 import { FX_ACCOUNT, LedgerRuleError, Movement, SETTLEMENT_ACCOUNT } from '../domain/ledger';
+import { verifyLedger } from './ledger-verify';
 import { LedgerRefusal, LedgerRefused, LedgerRepository } from './ledger.repository';
 
 const merchant = (label: string) => `m_${label}_${randomBytes(3).toString('hex')}`;
@@ -85,81 +86,10 @@ async function snapshot(db: Db, m: string) {
   return row;
 }
 
-/**
- * The ledger's global invariants, over every merchant in the database:
- * - house accounts have no balances rows (their balance is the sum of their entries);
- * - each wallet (account, currency) balance equals the sum of its entries (and no wallet entry lacks a balance row);
- * - each journal sums to zero per currency, and has entries (a refused call leaves no bare claim);
- * - wallet entries carry the running balance after them (in entry order), house entries carry null;
- * - held equals the sum of the active holds.
- */
+/** Every ledger invariant over the whole database (the same checks as `npm run ledger:verify`). */
 async function expectInvariants(db: Db): Promise<void> {
-  const houseRows = await queryRows(
-    db,
-    sql`select b.merchant_id, b.account_id, b.currency, b.ledger_minor::text as ledger from wallet.balances b
-          left join wallet.accounts a on a.merchant_id = b.merchant_id and a.id = b.account_id
-         where b.account_id like 'house:%' or a.kind = 'house'
-         limit 5`,
-  );
-  expect(houseRows).toEqual([]);
-
-  const mismatched = await queryRows(
-    db,
-    sql`with e as (
-          select merchant_id, account_id, currency, sum(amount_minor) as total from wallet.entries
-           where account_id not like 'house:%'
-           group by merchant_id, account_id, currency
-        )
-        select coalesce(e.merchant_id, b.merchant_id) as merchant_id, coalesce(e.account_id, b.account_id) as account_id,
-               coalesce(e.currency, b.currency) as currency, e.total::text as entries, b.ledger_minor::text as ledger
-          from e full join wallet.balances b
-            on b.merchant_id = e.merchant_id and b.account_id = e.account_id and b.currency = e.currency
-         where coalesce(e.total, 0) is distinct from b.ledger_minor
-         limit 5`,
-  );
-  expect(mismatched).toEqual([]);
-
-  const unbalanced = await queryRows(
-    db,
-    sql`select journal_id::text, currency, sum(amount_minor)::text as total from wallet.entries
-         group by journal_id, currency having sum(amount_minor) <> 0 limit 5`,
-  );
-  expect(unbalanced).toEqual([]);
-
-  const bare = await queryRows(
-    db,
-    sql`select j.id::text, j.reference from wallet.journals j
-         where not exists (select 1 from wallet.entries e where e.journal_id = j.id) limit 5`,
-  );
-  expect(bare).toEqual([]);
-
-  const badAfter = await queryRows(
-    db,
-    sql`select merchant_id, account_id, currency, id::text, amount_minor::text, balance_after_minor::text, running::text from (
-          select e.*, a.kind,
-                 sum(e.amount_minor) over (partition by e.merchant_id, e.account_id, e.currency order by e.id) as running
-            from wallet.entries e
-            left join wallet.accounts a on a.merchant_id = e.merchant_id and a.id = e.account_id
-        ) x
-        where case when x.account_id like 'house:%' then x.balance_after_minor is not null
-                   else x.balance_after_minor is distinct from x.running or x.kind is distinct from 'wallet' end
-        limit 5`,
-  );
-  expect(badAfter).toEqual([]);
-
-  const badHeld = await queryRows(
-    db,
-    sql`with h as (
-          select merchant_id, account_id, currency, sum(amount_minor) as total from wallet.holds
-           where status = 'active' group by merchant_id, account_id, currency
-        )
-        select b.merchant_id, b.account_id, b.currency, b.held_minor::text as held, h.total::text as holds
-          from wallet.balances b
-          full join h on h.merchant_id = b.merchant_id and h.account_id = b.account_id and h.currency = b.currency
-         where coalesce(h.total, 0) is distinct from coalesce(b.held_minor, 0)
-         limit 5`,
-  );
-  expect(badHeld).toEqual([]);
+  const report = await verifyLedger(db);
+  expect(report.violations).toEqual([]);
 }
 
 describe.each<Driver>(DRIVERS)('LedgerRepository on %s', (driver) => {

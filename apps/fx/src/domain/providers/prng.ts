@@ -5,7 +5,7 @@
  */
 
 /** cyrb128: four 32-bit hashes of a string (the seed state of sfc32). */
-function cyrb128(text: string): [number, number, number, number] {
+export function cyrb128(text: string): [number, number, number, number] {
   let h1 = 1779033703;
   let h2 = 3144134277;
   let h3 = 1013904242;
