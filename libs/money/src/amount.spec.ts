@@ -73,7 +73,7 @@ describe('parseAmount', () => {
     rejection('1e10', 'USD', 'AMOUNT_EXPONENT_NOTATION'),
     rejection('x1e2', 'USD', 'AMOUNT_NOT_NUMERIC'), // not a number with an exponent: garbage
     rejection('1e2x', 'USD', 'AMOUNT_NOT_NUMERIC'),
-    rejection('banana', 'USD', 'AMOUNT_NOT_NUMERIC'), // ends with "nan", still not "not finite"
+    rejection('$NaN', 'USD', 'AMOUNT_NOT_NUMERIC'), // e.g. `$${NaN}`: garbage that ends with "NaN", not a non-finite number
     rejection('information', 'USD', 'AMOUNT_NOT_NUMERIC'), // starts with "inf"
     rejection('1,000.00', 'USD', 'AMOUNT_NOT_NUMERIC'),
     rejection('1.000,50', 'USD', 'AMOUNT_NOT_NUMERIC'),
@@ -207,6 +207,7 @@ describe('parseAmount', () => {
     ['v1.2.3', 'expected digits with an optional "." and decimals, such as "12.34"'],
     ['1.2.3-rc', 'expected digits with an optional "." and decimals, such as "12.34"'],
     ['1.00 USD', 'expected digits with an optional "." and decimals, such as "12.34"'],
+    ['$1,000.00', 'expected digits with an optional "." and decimals, such as "12.34"'],
     ['١٢٣ USD', 'expected digits with an optional "." and decimals, such as "12.34"'],
   ])('says which rule %j breaks', (input, rule) => {
     expect(expectMoneyError(() => parseAmount(input, 'USD', ANY), 'AMOUNT_NOT_NUMERIC').message).toBe(
