@@ -1,74 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { Client } from 'pg';
 import { Db, queryRows, sqlStateOf } from '@paygate/database';
 import { DRIVERS, Driver, ServiceTestDb, openServiceTestDb } from '@paygate/testing';
-import { FX_ACCOUNT, LedgerRuleError, Movement, SETTLEMENT_ACCOUNT } from '../domain/ledger';
-import { verifyLedger } from './ledger-verify';
-import { LedgerRefusal, LedgerRefused, LedgerRepository } from './ledger.repository';
+import { FX_ACCOUNT, LedgerRuleError, SETTLEMENT_ACCOUNT } from '../domain/ledger';
+import { LedgerRefused, LedgerRepository } from './ledger.repository';
+import { merchant, same, refusalOf, balances, entriesOf, journalsOf, expectInvariants } from './ledger.test-helpers';
 
-const merchant = (label: string) => `m_${label}_${randomBytes(3).toString('hex')}`;
-
-const same = (src: string, dst: string, currency: string, minor: bigint): Movement => ({
-  sourceAccount: src,
-  destinationAccount: dst,
-  debit: { currency, minor },
-  credit: { currency, minor },
-});
-
-/** The refusal a ledger call rejected with (fails the test on success or on any other error). */
-async function refusalOf(p: Promise<unknown>): Promise<LedgerRefusal> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof LedgerRefused)) throw new Error(`expected a LedgerRefused, got ${err === undefined ? 'success' : String(err)}`);
-  return err.refusal;
-}
-
-const isHouse = (accountId: string) => accountId.startsWith('house:');
-
-/**
- * Ledger balances of one account as { currency: 'ledger/held' } (decimal strings: exact on both drivers).
- * Wallets are read from their balances rows; a house account has none: its balance is the sum of its entries.
- */
-async function balances(db: Db, m: string, accountId: string): Promise<Record<string, string>> {
-  if (isHouse(accountId)) {
-    const sums = await queryRows<{ currency: string; total: string }>(
-      db,
-      sql`select currency, sum(amount_minor)::text as total from wallet.entries
-           where merchant_id = ${m} and account_id = ${accountId} group by currency order by currency`,
-    );
-    return Object.fromEntries(sums.map((r) => [r.currency, r.total]));
-  }
-  const rows = await queryRows<{ currency: string; ledger: string; held: string }>(
-    db,
-    sql`select currency, ledger_minor::text as ledger, held_minor::text as held from wallet.balances
-         where merchant_id = ${m} and account_id = ${accountId} order by currency`,
-  );
-  return Object.fromEntries(rows.map((r) => [r.currency, r.held === '0' ? r.ledger : `${r.ledger}/${r.held}`]));
-}
-
-interface EntryRow {
-  account_id: string;
-  currency: string;
-  amount: string;
-  after: string | null;
-}
-
-async function entriesOf(db: Db, journalId: bigint): Promise<EntryRow[]> {
-  return queryRows<EntryRow>(
-    db,
-    sql`select account_id, currency, amount_minor::text as amount, balance_after_minor::text as after
-          from wallet.entries where journal_id = ${journalId.toString()}::bigint order by account_id, currency`,
-  );
-}
-
-async function journalsOf(db: Db, m: string): Promise<Array<{ kind: string; reference: string }>> {
-  return queryRows(db, sql`select kind, reference from wallet.journals where merchant_id = ${m} order by id`);
-}
-
-/** Everything the ledger holds for a merchant, to show that a refused call changed nothing. */
 async function snapshot(db: Db, m: string) {
   const [row] = await queryRows<Record<string, string | null>>(
     db,
@@ -84,12 +21,6 @@ async function snapshot(db: Db, m: string) {
                     where merchant_id = ${m} and account_id like 'house:%' group by account_id, currency) h) as house`,
   );
   return row;
-}
-
-/** Every ledger invariant over the whole database (the same checks as `npm run ledger:verify`). */
-async function expectInvariants(db: Db): Promise<void> {
-  const report = await verifyLedger(db);
-  expect(report.violations).toEqual([]);
 }
 
 describe.each<Driver>(DRIVERS)('LedgerRepository on %s', (driver) => {
