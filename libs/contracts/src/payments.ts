@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { IsCurrencyCode, IsMoneyAmount } from './validators';
+import { IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsCurrencyCode, IsMoneyAmount, PageLimit } from './validators';
 import { ACCOUNT_ID_PATTERN } from './wallet';
 import { PAYMENT_ID_PATTERN, RISK_DECISIONS, RiskDecisionName, RiskReasonDto } from './risk';
 import { IsMetadata } from './metadata';
@@ -219,12 +218,7 @@ export class ListPaymentsRequest {
   @Matches(ACCOUNT_ID_PATTERN, { message: `account must be ${ID_RULE}` })
   account?: string;
 
-  @ApiProperty({ required: false, example: 20, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer from 1 to 100' })
-  @Min(1, { message: 'limit must be an integer from 1 to 100' })
-  @Max(100, { message: 'limit must be an integer from 1 to 100' })
+  @PageLimit()
   limit?: number;
 
   @ApiProperty({ required: false, example: 'pay_cursor', description: 'Cursor: the `next_cursor` of the previous page (newest first)' })
@@ -261,12 +255,7 @@ export class ListEventsRequest {
   @Matches(PAYMENT_ID_PATTERN, { message: `payment_id must be ${ID_RULE}` })
   payment_id?: string;
 
-  @ApiProperty({ required: false, example: 20, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer from 1 to 100' })
-  @Min(1, { message: 'limit must be an integer from 1 to 100' })
-  @Max(100, { message: 'limit must be an integer from 1 to 100' })
+  @PageLimit()
   limit?: number;
 
   @ApiProperty({ required: false, example: 'evt_40', description: 'Cursor: the `next_cursor` of the previous page (newest first)' })

@@ -1,4 +1,7 @@
-import { ValidationArguments, ValidationOptions, registerDecorator } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min, ValidationArguments, ValidationOptions, registerDecorator } from 'class-validator';
 import { MoneyError, isCurrencyCode, parseAmount } from '@paygate/money';
 
 /** An ISO 4217 code from the checked-in table (upper case, e.g. `USD`). */
@@ -55,4 +58,18 @@ function amountProblem(value: unknown, args: ValidationArguments, opts: AmountOp
     if (e instanceof MoneyError) return `${e.code}: ${e.message}`;
     throw e;
   }
+}
+
+const LIMIT_MESSAGE = 'limit must be an integer from 1 to 100';
+
+/** The page size of every list: optional, 1–100, default 20 (a query string, converted). */
+export function PageLimit(): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ required: false, example: 20, default: 20, description: 'Page size, 1–100' }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt({ message: LIMIT_MESSAGE }),
+    Min(1, { message: LIMIT_MESSAGE }),
+    Max(100, { message: LIMIT_MESSAGE }),
+  ) as PropertyDecorator;
 }

@@ -6,15 +6,12 @@ import {
   ArrayUnique,
   IsArray,
   IsBoolean,
-  IsInt,
   IsISO8601,
   IsOptional,
   Matches,
-  Max,
-  Min,
   ValidateNested,
 } from 'class-validator';
-import { IsCurrencyCode, IsMoneyAmount } from './validators';
+import { IsCurrencyCode, IsMoneyAmount, PageLimit } from './validators';
 
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -166,15 +163,8 @@ export class HoldResponse {
   created_at!: string;
 }
 
-const LIST_LIMIT_MESSAGE = 'limit must be an integer from 1 to 100';
-
 export class ListAccountsRequest {
-  @ApiProperty({ required: false, example: 20, default: 20, description: 'Page size, 1–100' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: LIST_LIMIT_MESSAGE })
-  @Min(1, { message: LIST_LIMIT_MESSAGE })
-  @Max(100, { message: LIST_LIMIT_MESSAGE })
+  @PageLimit()
   limit?: number;
 
   @ApiProperty({ required: false, example: 'ACC_001', description: 'Cursor: the `next_cursor` of the previous page' })
