@@ -190,6 +190,7 @@ async function scenarios(gateway: URL, setup: string, o: Options, which: Scenari
   const labels: Record<ScenarioName, string> = {
     payments: 'POST /payments (CSV replay, unique ids)',
     'hot-wallet': 'POST /payments, one hot source wallet',
+    replay: 'POST /payments, idempotent replay (64 ids)',
     balance: 'GET /balance/{id}',
     convert: 'GET /convert',
     score: 'POST /score',
@@ -245,7 +246,7 @@ async function monolithScenarios(root: string, o: Options, say: (l: string) => v
       new URL(`http://127.0.0.1:${ports.GATEWAY_PORT}`),
       setup,
       o,
-      ['payments', 'hot-wallet', 'balance', 'convert', 'score'],
+      ['payments', 'hot-wallet', 'replay', 'balance', 'convert', 'score'],
       say,
     );
   } finally {
@@ -265,7 +266,7 @@ async function microserviceScenarios(root: string, o: Options, say: (l: string) 
     for (const app of ['wallet', 'fx', 'risk', 'payments', 'gateway']) children.push(startNode(app, root, distEntry(root, app), [], env));
     for (const name of PORT_NAMES) await waitHealthy(`http://127.0.0.1:${ports[name]}/healthz`, 60_000, children);
     const setup = 'five services, NATS, PostgreSQL';
-    return await scenarios(new URL(`http://127.0.0.1:${ports.GATEWAY_PORT}`), setup, o, ['payments', 'balance'], say);
+    return await scenarios(new URL(`http://127.0.0.1:${ports.GATEWAY_PORT}`), setup, o, ['payments', 'replay', 'balance'], say);
   } finally {
     for (const c of children.reverse()) await c.stop();
     await nats.stop();

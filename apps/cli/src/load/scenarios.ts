@@ -2,7 +2,7 @@ import type { Endpoints } from './api';
 import type { PaymentRow } from './csv';
 import type { LoadRequest } from './runner';
 
-export const SCENARIOS = ['payments', 'hot-wallet', 'balance', 'convert', 'score'] as const;
+export const SCENARIOS = ['payments', 'hot-wallet', 'replay', 'balance', 'convert', 'score'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ScenarioContext {
@@ -45,6 +45,13 @@ export function requestFactory(name: ScenarioName, ctx: ScenarioContext): (i: nu
         ),
         headers: auth,
       });
+    case 'replay':
+      // The same REPLAY_SLOTS payments again and again: after the first of each, every request
+      // is an idempotent replay (the stored answer, `Idempotent-Replayed: true`).
+      return (i) => {
+        const slot = i % REPLAY_SLOTS;
+        return { method: 'POST', path: '/payments', body: paymentBody(replayRow(slot), `R${ctx.runId}-${slot}`), headers: auth };
+      };
     case 'balance':
       return (i) => ({ method: 'GET', path: `/balance/ACC_SRC_${pad(i * 7919)}`, headers: auth });
     case 'convert':
@@ -71,10 +78,19 @@ export function requestFactory(name: ScenarioName, ctx: ScenarioContext): (i: nu
 /** The one source of the hot-wallet scenario. */
 export const HOT_WALLET = 'ACC_SRC_0000';
 
+/** How many distinct payments the replay scenario repeats. */
+export const REPLAY_SLOTS = 64;
+
+function replayRow(slot: number): PaymentRow {
+  const n = String(9000 + slot).padStart(4, '0');
+  return { id: '', currency: 'USD', amount: '1.00', source_account: `ACC_SRC_${n}`, destination_account: `ACC_DST_${n}` };
+}
+
 /** The rows a scenario's funding has to cover. */
 export function fundingRows(name: ScenarioName, rows: readonly PaymentRow[]): readonly PaymentRow[] {
   if (name === 'payments') return rows;
   if (name === 'hot-wallet')
     return [{ id: 'hot', currency: 'USD', amount: '1.00', source_account: HOT_WALLET, destination_account: 'ACC_DST_0000' }];
+  if (name === 'replay') return Array.from({ length: REPLAY_SLOTS }, (_, slot) => replayRow(slot));
   return [];
 }
