@@ -1,10 +1,12 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { ENVELOPE_HEADERS } from '@paygate/contracts';
 import { Observable, tap } from 'rxjs';
 import { SeedMetrics } from './seed-metrics';
 
 interface PatternSource {
   getPattern?: () => string;
   getSubject?: () => string;
+  getHeaders?: () => { get(name: string): string | undefined } | undefined;
 }
 
 function codeOf(err: unknown): string {
@@ -12,7 +14,11 @@ function codeOf(err: unknown): string {
   return typeof code === 'string' ? code : 'INTERNAL_ERROR';
 }
 
-/** Seed metrics for message handlers: method="RPC", route = the message pattern. */
+/**
+ * Seed metrics for message handlers: method="RPC", route = the message pattern. A message that
+ * is this service's own HTTP route forwarded to its handler is not counted again: the HTTP
+ * request is (so `sum by (service)` counts each request once, e.g. the seed's curls to :8081).
+ */
 @Injectable()
 export class RpcMetricsInterceptor implements NestInterceptor {
   constructor(private readonly seed: SeedMetrics) {}
@@ -20,6 +26,7 @@ export class RpcMetricsInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'rpc') return next.handle();
     const ctx = context.switchToRpc().getContext() as PatternSource;
+    if (this.seed.isOwnForward(ctx.getHeaders?.()?.get(ENVELOPE_HEADERS.requestId) || undefined)) return next.handle();
     const pattern = ctx.getSubject?.() ?? ctx.getPattern?.() ?? 'unknown';
     const start = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;

@@ -35,6 +35,27 @@ export class SeedMetrics {
     });
   }
 
+  /**
+   * Request ids of this service's HTTP requests in progress. A backend service's HTTP route is
+   * forwarded to its own message handler: that hop is the same request, counted once (as HTTP).
+   */
+  private readonly httpInFlight = new Map<string, number>();
+
+  httpStarted(requestId: string): void {
+    this.httpInFlight.set(requestId, (this.httpInFlight.get(requestId) ?? 0) + 1);
+  }
+
+  httpEnded(requestId: string): void {
+    const n = (this.httpInFlight.get(requestId) ?? 0) - 1;
+    if (n > 0) this.httpInFlight.set(requestId, n);
+    else this.httpInFlight.delete(requestId);
+  }
+
+  /** True when a message carries the id of an HTTP request this service is serving: its own forward. */
+  isOwnForward(requestId: string | undefined): boolean {
+    return requestId !== undefined && this.httpInFlight.has(requestId);
+  }
+
   observe(method: string, route: string, ok: boolean, code: string, seconds: number): void {
     const labels = { service: this.service, method, route };
     this.requests.inc({ ...labels, status: ok ? 'OK' : 'FAILED', code });
