@@ -5,6 +5,19 @@ import { parseKey } from './api-keys';
 
 export const DEMO_KEY = Symbol('DEMO_KEY');
 
+/**
+ * In production there is no demo key: a DEMO_API_KEY there stops the start with this message.
+ * The first key of a production deployment comes from the CLI (`npm run cli -- keys create`).
+ */
+export function assertNoDemoKeyInProduction(env: string, demoKey: string | undefined): void {
+  if (env === 'production' && demoKey) {
+    throw new Error(
+      'Invalid configuration:\n  DEMO_API_KEY: refused in production (NODE_ENV=production). ' +
+        'Unset it and create keys with `npm run cli -- keys create --merchant <id> --scopes admin` against DATABASE_URL.',
+    );
+  }
+}
+
 /** Outside production: the demo merchant and its key exist from the first start, and are printed. */
 @Injectable()
 export class DemoKeySeeder implements OnApplicationBootstrap {
