@@ -39,7 +39,7 @@ describe('OpenAPI document vs the routes the gateway serves', () => {
   beforeAll(async () => {
     env = await monolithEnvironment();
     doc = (await request(env.urls.gateway).get('/docs-json').expect(200)).body;
-  }, 60_000);
+  }, 180_000);
   afterAll(() => env?.close());
 
   it('documents exactly the registered routes', () => {

@@ -238,6 +238,8 @@ async function monolithScenarios(root: string, o: Options, say: (l: string) => v
     DATABASE_URL: db.url,
     LOG_LEVEL: 'error',
     NODE_ENV: 'development',
+    // The bench measures the services, not the demo key's rate limit.
+    RATE_LIMIT_PER_SEC: '0',
   });
   try {
     await waitHealthy(`http://127.0.0.1:${ports.GATEWAY_PORT}/healthz`, 60_000, [child]);
@@ -259,7 +261,15 @@ async function microserviceScenarios(root: string, o: Options, say: (l: string) 
   const db = await createBenchDatabase();
   const nats = await startNatsServer();
   const ports = await portsEnv();
-  const env = { ...ports, TRANSPORT: 'nats', NATS_URL: nats.url, DATABASE_URL: db.url, LOG_LEVEL: 'error', NODE_ENV: 'development' };
+  const env = {
+    ...ports,
+    TRANSPORT: 'nats',
+    NATS_URL: nats.url,
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'error',
+    NODE_ENV: 'development',
+    RATE_LIMIT_PER_SEC: '0',
+  };
   const children: Child[] = [];
   try {
     // Wallet first: it creates the demo data; the others can start alongside.
