@@ -17,6 +17,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'score a labelled CSV offline with the risk rules → confusion matrix',
     load: async () => (await import('./backtest/command')).run,
   },
+  keys: {
+    summary: 'API keys: create, list, revoke, rotate (against DATABASE_URL)',
+    load: async () => (await import('./keys/command')).run,
+  },
   'payments:reconcile': {
     summary: 'compare payments with the wallet ledger, both ways',
     load: async () => (await import('./reconcile/command')).run,

@@ -1,4 +1,5 @@
-import { loadRuntimeConfig, startService } from '@paygate/platform';
+import { runUntilSignal, startService } from '@paygate/platform';
 import { fxService } from './fx-app.module';
 
-void startService(fxService, loadRuntimeConfig(), { rpcServer: true }).then((app) => app.enableShutdownHooks());
+// The standalone fx service (HTTP + NATS). SIGTERM: drain in-flight work, close NATS and the database, exit 0.
+runUntilSignal((rt) => startService(fxService, rt, { rpcServer: true }));

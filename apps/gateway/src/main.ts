@@ -1,5 +1,5 @@
-import { loadRuntimeConfig, startService } from '@paygate/platform';
+import { runUntilSignal, startService } from '@paygate/platform';
 import { gatewayService, gatewayStartOptions } from './gateway-app.module';
 
-const rt = loadRuntimeConfig();
-void startService(gatewayService(rt), rt, gatewayStartOptions).then((app) => app.enableShutdownHooks());
+// The standalone gateway (public HTTP edge, RPC client over NATS). SIGTERM: drain in-flight requests, close, exit 0.
+runUntilSignal((rt) => startService(gatewayService(rt), rt, gatewayStartOptions));

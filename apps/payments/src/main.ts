@@ -1,4 +1,5 @@
-import { loadRuntimeConfig, startService } from '@paygate/platform';
+import { runUntilSignal, startService } from '@paygate/platform';
 import { paymentsService } from './payments-app.module';
 
-void startService(paymentsService, loadRuntimeConfig(), { rpcServer: true }).then((app) => app.enableShutdownHooks());
+// The standalone payments service (HTTP + NATS). SIGTERM: drain in-flight work, close NATS and the database, exit 0.
+runUntilSignal((rt) => startService(paymentsService, rt, { rpcServer: true }));

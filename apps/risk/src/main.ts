@@ -1,4 +1,5 @@
-import { loadRuntimeConfig, startService } from '@paygate/platform';
+import { runUntilSignal, startService } from '@paygate/platform';
 import { riskService } from './risk-app.module';
 
-void startService(riskService, loadRuntimeConfig(), { rpcServer: true }).then((app) => app.enableShutdownHooks());
+// The standalone risk service (HTTP + NATS). SIGTERM: drain in-flight work, close NATS and the database, exit 0.
+runUntilSignal((rt) => startService(riskService, rt, { rpcServer: true }));

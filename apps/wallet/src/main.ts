@@ -1,4 +1,5 @@
-import { loadRuntimeConfig, startService } from '@paygate/platform';
+import { runUntilSignal, startService } from '@paygate/platform';
 import { walletService } from './wallet-app.module';
 
-void startService(walletService, loadRuntimeConfig(), { rpcServer: true }).then((app) => app.enableShutdownHooks());
+// The standalone wallet service (HTTP + NATS). SIGTERM: drain in-flight work, close NATS and the database, exit 0.
+runUntilSignal((rt) => startService(walletService, rt, { rpcServer: true }));
