@@ -1,8 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { DEMO_MERCHANT_ID, ServiceName } from '@paygate/contracts';
 import { RuntimeConfig, ServiceDefinition, startService } from '@paygate/platform';
 import { createTestDatabase, startNatsServer, testRuntime } from '@paygate/testing';
-import type { FxSettings, PaymentsSettings } from '@paygate/platform';
+import type { FxSettings, PaymentsSettings, WebhookSettings } from '@paygate/platform';
 import { fxService } from '../../apps/fx/src/fx-app.module';
 import { gatewayService, gatewayStartOptions } from '../../apps/gateway/src/gateway-app.module';
 import { startMonolith } from '../../apps/monolith/src/monolith';
@@ -13,6 +14,7 @@ import { walletService } from '../../apps/wallet/src/wallet-app.module';
 export interface EnvironmentOptions {
   fx?: Partial<FxSettings>;
   payments?: Partial<PaymentsSettings>;
+  webhooks?: Partial<WebhookSettings>;
 }
 
 export interface TestEnvironment {
@@ -75,7 +77,7 @@ function stopper(apps: Record<ServiceName, INestApplication>) {
 
 /** The monolith: five apps in this process over the in-process bus, on an in-memory PGlite. */
 export async function monolithEnvironment(opts: EnvironmentOptions = {}): Promise<TestEnvironment> {
-  const rt = await testRuntime({ mode: 'in-process', fx: opts.fx, payments: opts.payments });
+  const rt = await testRuntime({ mode: 'in-process', fx: opts.fx, payments: opts.payments, webhooks: opts.webhooks });
   const m = await startMonolith(rt);
   const apps = m.apps as Record<ServiceName, INestApplication>;
   return environment('monolith', rt, apps, async () => undefined);
@@ -88,7 +90,16 @@ export async function monolithEnvironment(opts: EnvironmentOptions = {}): Promis
 export async function microservicesEnvironment(opts: EnvironmentOptions = {}): Promise<TestEnvironment> {
   const nats = await startNatsServer();
   const db = await createTestDatabase();
-  const rt = await testRuntime({ mode: 'nats', natsUrl: nats.url, databaseUrl: db.url, fx: opts.fx, payments: opts.payments });
+  const rt = await testRuntime({
+    mode: 'nats',
+    natsUrl: nats.url,
+    databaseUrl: db.url,
+    fx: opts.fx,
+    payments: opts.payments,
+    webhooks: opts.webhooks,
+  });
+  // Rate limit buckets in the machine's Redis: a prefix of this environment's own, so parallel test files never share one.
+  rt.rateLimit = { ...rt.rateLimit, redisPrefix: `paygate:test:${process.pid}:${randomBytes(4).toString('hex')}` };
   const defs: ServiceDefinition[] = [walletService, fxService, riskService, paymentsService];
   const apps = {} as Record<ServiceName, INestApplication>;
   for (const def of defs) apps[def.service] = await startService(def, rt, { rpcServer: true });

@@ -2,7 +2,17 @@ import type { RuntimeConfig, ServiceDefinition, StartOptions } from '@paygate/pl
 import { GatewayModule } from './gateway.module';
 
 export function gatewayService(rt: RuntimeConfig): ServiceDefinition {
-  return { service: 'gateway', feature: GatewayModule.register({ demoApiKey: rt.demoApiKey }), schema: 'auth', forwardOwnRoutes: false };
+  return {
+    service: 'gateway',
+    feature: GatewayModule.register({
+      demoApiKey: rt.demoApiKey,
+      env: rt.env,
+      rateLimit: rt.rateLimit,
+      transportMode: rt.transport.mode,
+    }),
+    schema: 'auth',
+    forwardOwnRoutes: false,
+  };
 }
 
 export const gatewayStartOptions: StartOptions = {

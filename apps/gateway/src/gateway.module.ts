@@ -2,8 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ALL_ROUTES, RATE_STREAM } from '@paygate/contracts';
 import { createEventStreamController, createForwarder } from '@paygate/http';
 import { ApiKeyGuard } from './auth/api-key.guard';
-import { ApiKeyRepository } from './auth/api-key.repository';
-import { DEMO_KEY, DemoKeySeeder } from './auth/demo-key';
+import { AuthModule, AuthOptions } from './auth/auth.module';
+import { DashboardModule } from './ui/dashboard.module';
 
 /** Every public operation of the route table, behind the API-key guard. */
 export const GatewayForwarder = createForwarder('GatewayForwarder', ALL_ROUTES, { guard: ApiKeyGuard, security: ['bearer', 'api-key'] });
@@ -19,11 +19,11 @@ export const GatewayRatesStream = createEventStreamController({
 /** The gateway feature: the public door (API keys, forwarding). The monolith imports this module. */
 @Module({})
 export class GatewayModule {
-  static register(options: { demoApiKey?: string }): DynamicModule {
+  static register(options: AuthOptions): DynamicModule {
     return {
       module: GatewayModule,
+      imports: [DashboardModule, AuthModule.register(options)],
       controllers: [GatewayForwarder, GatewayRatesStream],
-      providers: [ApiKeyRepository, ApiKeyGuard, DemoKeySeeder, { provide: DEMO_KEY, useValue: options.demoApiKey }],
     };
   }
 }

@@ -35,6 +35,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private timer?: NodeJS.Timeout;
   private running = false;
   private readonly published: Counter;
+  private readonly transitions: Counter<'status' | 'currency'>;
 
   constructor(
     private readonly repo: PaymentsRepository,
@@ -44,6 +45,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.published = new Counter({
       name: 'payments_outbox_published_total',
       help: 'Payment events relayed from the outbox',
+      registers: [registry],
+    });
+    this.transitions = new Counter({
+      name: 'payments_transitions_total',
+      help: 'Payment state changes (outbox events, counted once published), by new status and payment currency',
+      labelNames: ['status', 'currency'],
       registers: [registry],
     });
     const lag = () => this.lagSeconds();
@@ -73,13 +80,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     try {
       const claimed = await this.repo.claimUnpublished(OUTBOX.batch, OUTBOX.claimMs);
       const done: bigint[] = [];
+      const changes: { status: string; currency: string }[] = [];
       for (const { event, payment } of claimed) {
         const body = { ...eventDto(event), merchant_id: event.merchantId, data: payment ? { payment: toDto(payment) } : null };
         await this.bus.publishDurable(PAYMENTS_STREAM, `payments.payment.${event.toStatus.toLowerCase()}`, body, body.id);
         done.push(event.id);
+        changes.push({ status: event.toStatus, currency: payment ? payment.currency.trim() : 'unknown' });
       }
       await this.repo.markPublished(done);
       this.published.inc(done.length);
+      for (const labels of changes) this.transitions.inc(labels);
       return done.length;
     } catch (e) {
       log.warn(`outbox relay: ${(e as Error).message}`);

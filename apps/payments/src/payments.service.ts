@@ -14,7 +14,7 @@ import {
   ScoreResponse,
 } from '@paygate/contracts';
 import { formatAmount, parseAmount } from '@paygate/money';
-import { InjectRuntimeConfig, RuntimeConfig } from '@paygate/platform';
+import { InjectRuntimeConfig, RuntimeConfig, crashPoint } from '@paygate/platform';
 import { RequestContext } from '@paygate/transport';
 import { Dependencies } from './dependencies';
 import { debitCurrencyFor, declineCodeOf, httpStatusOfPayment, requestHash, walletReference } from './domain/payment';
@@ -72,7 +72,7 @@ export class PaymentsService {
     const claim = await this.repo.claim(
       env.merchantId,
       { ...intent, idempotencyKey: env.idempotencyKey ?? req.id, requestHash: requestHash(intent) },
-      new Date(env.deadline + LEASE_GRACE_MS),
+      new Date(env.deadline + (this.rt.payments.leaseGraceMs ?? LEASE_GRACE_MS)),
       new Date(),
     );
     switch (claim.kind) {
@@ -85,7 +85,9 @@ export class PaymentsService {
       case 'done':
         return { status: httpStatusOfPayment(claim.row.status as PaymentStatus), replayed: true, body: toDto(claim.row) };
       case 'owned': {
+        crashPoint('after_payment_stored');
         const row = await this.run(claim.row, claim.resumed);
+        crashPoint('after_payment_final');
         return { status: httpStatusOfPayment(row.status as PaymentStatus), body: toDto(row) };
       }
     }
@@ -143,6 +145,7 @@ export class PaymentsService {
       // The currency the source will be debited in: the corridor the rules see.
       source_currency: debitCurrencyFor(currency, accounts.source),
     });
+    crashPoint('after_risk');
     if (progress.risk.decision === 'DECLINE') {
       return this.fail(row, 'RISK_DECLINED', `Declined by the risk rules (score ${progress.risk.score})`, progress);
     }
@@ -163,6 +166,7 @@ export class PaymentsService {
     };
     await this.repo.progress(progress.attempt, 'wallet', decided);
     progress.moneyStep = true;
+    crashPoint('before_wallet_call');
 
     if (progress.risk.decision === 'REVIEW' || row.captureMethod === 'manual') {
       // Funds on hold: for the risk review (PENDING), or until captured (AUTHORIZED).
@@ -174,6 +178,7 @@ export class PaymentsService {
         amount: { currency: money.debit.currency, amount_minor: money.debit.minor.toString() },
         expires_at: new Date(expiresAt.getTime() + HOLD_EXPIRY_MARGIN_MS).toISOString(),
       });
+      crashPoint('after_wallet_reply');
       return this.settle(progress, { ...decided, status: review ? 'PENDING' : 'AUTHORIZED', expiresAt } as Outcome);
     }
     await this.deps.call(RPCS.walletTransfer, {
@@ -184,6 +189,7 @@ export class PaymentsService {
       credit: { currency, amount_minor: row.amountMinor.toString() },
       ...(money.revenue > 0n ? { fx_revenue: { currency: money.debit.currency, amount_minor: money.revenue.toString() } } : {}),
     });
+    crashPoint('after_wallet_reply');
     return this.settle(progress, { ...decided, status: 'CAPTURED', capturedAmountMinor: row.amountMinor } as Outcome);
   }
 
@@ -211,6 +217,7 @@ export class PaymentsService {
       amount_minor: row.amountMinor.toString(),
       ...(row.quoteId ? { quote_id: row.quoteId } : {}),
     });
+    crashPoint('after_fx_conversion');
     const revenue = BigInt(conv.revenue_minor);
     return {
       debit: { currency: debitCurrency, minor: BigInt(conv.converted_minor) },

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { PaymentStatus, RPCS } from '@paygate/contracts';
 import { InjectRegistry } from '@paygate/metrics';
+import { InjectRuntimeConfig, RuntimeConfig } from '@paygate/platform';
 import { RequestContext } from '@paygate/transport';
 import { Counter, Registry } from 'prom-client';
 import { walletReference } from './domain/payment';
@@ -42,6 +43,7 @@ export class RecoveryService implements OnApplicationBootstrap, OnApplicationShu
     private readonly repo: PaymentsRepository,
     private readonly deps: Dependencies,
     @InjectRegistry() registry: Registry,
+    @InjectRuntimeConfig() private readonly rt: RuntimeConfig,
   ) {
     this.recovered = new Counter({
       name: 'payments_recovered_total',
@@ -52,7 +54,7 @@ export class RecoveryService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), RECOVERY_SWEEP_MS);
+    this.timer = setInterval(() => void this.sweep(), this.rt.payments.recoveryIntervalMs ?? RECOVERY_SWEEP_MS);
     this.timer.unref();
   }
 
@@ -65,7 +67,7 @@ export class RecoveryService implements OnApplicationBootstrap, OnApplicationShu
     this.running = true;
     let n = 0;
     try {
-      const rows = await this.repo.takeOverStale(now, new Date(now.getTime() + 30_000));
+      const rows = await this.repo.takeOverStale(now, new Date(now.getTime() + (this.rt.payments.recoveryLeaseMs ?? 30_000)));
       for (const row of rows) {
         await RequestContext.run(
           { requestId: `recovery_${row.id}`, merchantId: row.merchantId, deadline: Date.now() + 10_000 },

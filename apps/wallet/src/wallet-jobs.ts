@@ -31,6 +31,8 @@ export class WalletJobs implements OnApplicationBootstrap, OnApplicationShutdown
       labelNames: ['reason'],
       registers: [registry],
     });
+    // Both series exist from the start (at 0), so a dashboard shows "no retries" rather than no data.
+    for (const reason of ['deadlock', 'serialization']) retries.inc({ reason }, 0);
     this.unobserve = onTransactionRetry((state) => retries.inc({ reason: state === '40P01' ? 'deadlock' : 'serialization' }));
     this.expired = new Counter({
       name: 'wallet_holds_expired_total',

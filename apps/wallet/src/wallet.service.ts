@@ -30,6 +30,7 @@ import {
   TransferResponse,
 } from '@paygate/contracts';
 import { formatAmount, parseAmount } from '@paygate/money';
+import { crashPoint } from '@paygate/platform';
 import { RequestContext } from '@paygate/transport';
 import { HOUSE_PREFIX, LedgerRuleError } from './domain/ledger';
 import { AccountRecord, HoldState, LedgerRefusal, LedgerRefused, LedgerRepository } from './persistence/ledger.repository';
@@ -129,6 +130,7 @@ export class WalletService {
         revenue: req.fx_revenue && { currency: req.fx_revenue.currency, minor: BigInt(req.fx_revenue.amount_minor) },
       }),
     );
+    crashPoint('after_wallet_commit');
     return {
       journal_id: `jnl_${posted.journalId}`,
       reference: req.reference,
@@ -149,6 +151,7 @@ export class WalletService {
         req.expires_at ? new Date(req.expires_at) : undefined,
       ),
     );
+    crashPoint('after_wallet_hold');
     return { hold_id: `hld_${h.journalId}`, reference: req.reference, replayed: h.replayed, created_at: h.createdAt.toISOString() };
   }
 

@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { IsCurrencyCode, IsMoneyAmount } from './validators';
+import { IsCurrencyCode, IsMoneyAmount, ToInteger } from './validators';
 
 export class GetRateRequest {
   @ApiProperty({ example: 'USD', description: 'ISO 4217 code of the base currency' })
@@ -133,7 +132,7 @@ export class CreateQuoteRequest {
 
   @ApiProperty({ example: 60, required: false, description: 'Lifetime in seconds (1–3600, default from configuration)' })
   @IsOptional()
-  @Type(() => Number)
+  @ToInteger()
   @IsInt()
   @Min(1)
   @Max(3600)

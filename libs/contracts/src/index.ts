@@ -9,4 +9,5 @@ export * from './wallet';
 export * from './demo';
 export * from './risk';
 export * from './payments';
+export * from './webhooks';
 export * from './metadata';

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min, ValidationArguments, ValidationOptions, registerDecorator } from 'class-validator';
 import { MoneyError, isCurrencyCode, parseAmount } from '@paygate/money';
 
@@ -71,5 +71,16 @@ export function PageLimit(): PropertyDecorator {
     IsInt({ message: LIMIT_MESSAGE }),
     Min(1, { message: LIMIT_MESSAGE }),
     Max(100, { message: LIMIT_MESSAGE }),
+  ) as PropertyDecorator;
+}
+
+/**
+ * A JSON integer (it arrives as its source text from the lossless parser) becomes a number;
+ * anything else — `true`, `[]`, `"1e2"`, `"0x10"` — stays as it is, for `@IsInt()` to refuse.
+ * (`@Type(() => Number)` would turn `true` into 1 and `[]` into 0.)
+ */
+export function ToInteger(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^-?\d{1,15}$/.test(value) ? Number(value) : value,
   ) as PropertyDecorator;
 }

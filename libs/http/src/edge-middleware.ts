@@ -3,6 +3,7 @@ import { parse as parseLossless, isLosslessNumber } from 'lossless-json';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@paygate/contracts';
 import { EdgeRequest, writeError } from './http-context';
+import { unsafeJsonProblem } from './json-safety';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -27,18 +28,36 @@ function exactNumbers(_key: string, value: unknown): unknown {
  * malformed JSON → 400; all in the one error envelope.
  */
 export function losslessJsonBody(req: Request, res: Response, next: NextFunction): void {
+  readJsonBody(req, res, next, MAX_BODY_BYTES);
+}
+
+/** {@link losslessJsonBody} with a configured size limit in bytes (BODY_LIMIT). */
+export function jsonBodyParser(limitBytes: number = MAX_BODY_BYTES): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => readJsonBody(req, res, next, limitBytes);
+}
+
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Why a body could not be parsed, in words safe to send back (never an internal message). */
+function parseProblem(e: unknown): string {
+  return e instanceof SyntaxError && e.message.length < 200 ? e.message : 'the body is not valid JSON';
+}
+
+function readJsonBody(req: Request, res: Response, next: NextFunction, limit: number): void {
   const requestId = (req as EdgeRequest).requestId;
   const declared = Number(req.header('content-length') ?? '0');
   const chunked = req.header('transfer-encoding') !== undefined;
   if (!chunked && !(declared > 0)) return next();
-  if (declared > MAX_BODY_BYTES) {
+  if (declared > limit) {
     res.setHeader('Connection', 'close');
-    return writeError(res, new DomainError('PAYLOAD_TOO_LARGE', `Request body over ${MAX_BODY_BYTES} bytes`), requestId);
+    return writeError(res, new DomainError('PAYLOAD_TOO_LARGE', `Request body over ${limit} bytes`), requestId);
   }
-  if (!req.is(['application/json', 'application/*+json'])) {
+  const charset = CHARSET.exec(req.header('content-type') ?? '')?.[1]?.toLowerCase();
+  if (!req.is(['application/json', 'application/*+json']) || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
     return writeError(
       res,
-      new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON (Content-Type: application/json)'),
+      new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON in UTF-8 (Content-Type: application/json)'),
       requestId,
     );
   }
@@ -48,10 +67,10 @@ export function losslessJsonBody(req: Request, res: Response, next: NextFunction
   req.on('data', (chunk: Buffer) => {
     if (failed) return;
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
+    if (size > limit) {
       failed = true;
       res.setHeader('Connection', 'close');
-      writeError(res, new DomainError('PAYLOAD_TOO_LARGE', `Request body over ${MAX_BODY_BYTES} bytes`), requestId);
+      writeError(res, new DomainError('PAYLOAD_TOO_LARGE', `Request body over ${limit} bytes`), requestId);
       req.resume();
       return;
     }
@@ -59,17 +78,30 @@ export function losslessJsonBody(req: Request, res: Response, next: NextFunction
   });
   req.on('end', () => {
     if (failed) return;
-    const text = Buffer.concat(chunks).toString('utf8');
+    let text: string;
+    try {
+      text = UTF8.decode(Buffer.concat(chunks));
+    } catch {
+      return writeError(
+        res,
+        new DomainError('VALIDATION_ERROR', 'The request body is not valid UTF-8', [
+          { reason: 'INVALID_ENCODING', message: 'not valid UTF-8' },
+        ]),
+        requestId,
+      );
+    }
     try {
       req.body = text.trim() === '' ? undefined : parseLossless(text, exactNumbers);
     } catch (e) {
-      const why = e instanceof Error ? e.message : 'unparsable';
+      const why = parseProblem(e);
       return writeError(
         res,
         new DomainError('VALIDATION_ERROR', `Malformed JSON body: ${why}`, [{ reason: 'MALFORMED_JSON', message: why }]),
         requestId,
       );
     }
+    const unsafe = unsafeJsonProblem(req.body);
+    if (unsafe) return writeError(res, new DomainError('VALIDATION_ERROR', unsafe.message, [unsafe]), requestId);
     next();
   });
   req.on('error', () => {

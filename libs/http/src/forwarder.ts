@@ -57,7 +57,7 @@ function modelProperties(cls: Type<unknown>): Array<[string, Record<string, unkn
 
 function errorStatuses(route: RouteDef, authenticated: boolean): number[] {
   const codes = ['VALIDATION_ERROR', 'SERVICE_UNAVAILABLE', ...(route.errors ?? [])];
-  if (authenticated) codes.push('UNAUTHENTICATED', 'FORBIDDEN');
+  if (authenticated) codes.push('UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED');
   const taken = new Set((route.outcome ?? []).map((o) => o.status));
   const statuses = codes.map((c) => ERROR_HTTP_STATUS[c as keyof typeof ERROR_HTTP_STATUS]).filter((s) => s && !taken.has(s));
   return [...new Set(statuses)].sort();

@@ -12,7 +12,8 @@ export interface EdgeRequest extends Request {
 /** Writes the one error envelope: `{"error":{code,message,details,request_id}}`. */
 export function writeError(res: Response, err: DomainError, requestId: string | undefined): void {
   if (res.headersSent) return;
-  if (RETRYABLE_CODES.has(err.code)) res.setHeader('Retry-After', '1');
+  // A precise Retry-After set before the error (the rate limiter's) is kept.
+  if (RETRYABLE_CODES.has(err.code) && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', '1');
   res.status(err.httpStatus).json({
     error: { code: err.code, message: err.message, details: err.details, request_id: requestId ?? null },
   });

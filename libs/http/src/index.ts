@@ -5,3 +5,5 @@ export * from './forwarder';
 export * from './swagger';
 export * from './edge.module';
 export * from './event-stream';
+export * from './hardening';
+export * from './security';

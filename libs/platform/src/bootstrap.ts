@@ -1,11 +1,24 @@
 import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ErrorsFilter, losslessJsonBody, mountDocs, requestIdMiddleware } from '@paygate/http';
+import type { NatsOptions } from '@nestjs/microservices';
+import {
+  DEFAULT_HARDENING,
+  ErrorsFilter,
+  corsAllowList,
+  jsonBodyParser,
+  mountDocs,
+  requestHeaderRules,
+  requestIdMiddleware,
+  securityHeaders,
+} from '@paygate/http';
 import { RpcMetricsInterceptor, SeedMetrics, httpMetricsMiddleware } from '@paygate/metrics';
 import { RpcContextInterceptor, createValidationPipe, serverStrategy } from '@paygate/transport';
+import { LogScopes, accessLogMiddleware, nestLogger, rootLogger } from './logging';
 import { RuntimeConfig } from './runtime-config';
+import { GracefulNatsServer, RpcInFlightInterceptor, inFlight } from './shutdown';
 import { ServiceDefinition, ServiceRootModule } from './service-root.module';
+import { RpcObservabilityInterceptor, httpSpanMiddleware, initTracing, requestScopeMiddleware } from './tracing';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -27,27 +40,45 @@ export interface StartOptions {
  * transport with the same pipes, interceptors and filters (`inheritAppConfig`).
  */
 export async function startService(def: ServiceDefinition, rt: RuntimeConfig, opts: StartOptions): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ServiceRootModule.forRoot(def, rt, opts.pgliteName), {
-    bodyParser: false,
-    abortOnError: false,
-    logger: logLevels(rt.logLevel),
-  });
+  initTracing(def.service); // no-op unless OTEL_* asks for it, or when main.ts already named the process
+  const logger = rootLogger({ level: rt.logLevel, format: rt.logFormat });
+  // In the service's log scope: what its modules log at start and in the jobs they start names it (monolith).
+  const scope = { service: def.service };
+  const app = await LogScopes.run(scope, () =>
+    NestFactory.create<NestExpressApplication>(ServiceRootModule.forRoot(def, rt, opts.pgliteName), {
+      bodyParser: false,
+      abortOnError: false,
+      logger: nestLogger(logger),
+    }),
+  );
   app.disable('x-powered-by');
+  app.use(inFlight.httpMiddleware); // graceful shutdown waits for these (shutdown.ts)
   app.use(requestIdMiddleware);
+  app.use(httpSpanMiddleware(def.service), accessLogMiddleware(def.service, logger));
+  const hardening = rt.http ?? DEFAULT_HARDENING;
+  app.use(securityHeaders(hardening));
+  app.use(corsAllowList(hardening.corsOrigins));
   app.use(httpMetricsMiddleware(app.get(SeedMetrics)));
-  app.use(losslessJsonBody);
+  app.use(requestHeaderRules);
+  app.use(jsonBodyParser(hardening.bodyLimitBytes));
+  app.use(requestScopeMiddleware(def.service));
 
   app.useGlobalFilters(new ErrorsFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalInterceptors(new RpcContextInterceptor(), app.get(RpcMetricsInterceptor));
+  app.useGlobalInterceptors(new RpcObservabilityInterceptor(def.service, logger));
+  app.useGlobalInterceptors(new RpcInFlightInterceptor(), new RpcContextInterceptor(), app.get(RpcMetricsInterceptor));
 
   if (opts.rpcServer) {
-    app.connectMicroservice(serverStrategy(def.service, rt.transport), { inheritAppConfig: true });
-    await app.startAllMicroservices();
+    const strategy = serverStrategy(def.service, rt.transport);
+    // NATS: the same server, with a graceful stop (subscriptions drained, handlers in flight finished).
+    const graceful =
+      rt.transport.mode === 'nats' ? { strategy: new GracefulNatsServer((strategy as NatsOptions).options ?? {}) } : strategy;
+    app.connectMicroservice(graceful, { inheritAppConfig: true });
+    await LogScopes.run(scope, () => app.startAllMicroservices());
   }
   if (opts.docs) mountDocs(app, { ...opts.docs, version: '0.1.0' });
 
   const host = def.service === 'gateway' ? rt.gatewayHost : rt.serviceHost;
-  await app.listen(rt.ports[def.service], host);
+  await LogScopes.run(scope, () => app.listen(rt.ports[def.service], host));
   return app;
 }

@@ -3,3 +3,7 @@ export * from './health';
 export * from './service-root.module';
 export * from './bootstrap';
 export * from './runtime-config.module';
+export * from './crash-points';
+export * from './logging';
+export * from './tracing';
+export * from './shutdown';

@@ -9,10 +9,22 @@ describe('loadRuntimeConfig', () => {
     expect(rt.demoData).toBe(true);
   });
 
+  const PROD = { NODE_ENV: 'production', DATABASE_URL: 'postgres://paygate:secret@db:5432/paygate', NATS_URL: 'nats://nats:4222' };
+
   it('production has no demo key and no demo data unless asked for', () => {
-    expect(loadRuntimeConfig({ NODE_ENV: 'production' })).toMatchObject({ demoApiKey: undefined, demoData: false });
-    expect(loadRuntimeConfig({ NODE_ENV: 'production', DEMO_DATA: 'true' }).demoData).toBe(true);
+    expect(loadRuntimeConfig(PROD)).toMatchObject({ demoApiKey: undefined, demoData: false });
+    expect(loadRuntimeConfig({ ...PROD, DEMO_DATA: 'true' }).demoData).toBe(true);
     expect(loadRuntimeConfig({ DEMO_DATA: 'false' }).demoData).toBe(false);
+  });
+
+  it('production refuses to start on development defaults, naming what is missing', () => {
+    expect(() => loadRuntimeConfig({ NODE_ENV: 'production' })).toThrow(/NODE_ENV=production[\s\S]*DATABASE_URL: required in production/);
+    expect(() => loadRuntimeConfig({ ...PROD, NATS_URL: undefined })).toThrow(/NATS_URL: required in production/);
+    expect(() => loadRuntimeConfig({ ...PROD, NATS_USER: 'paygate' })).toThrow(/NATS_PASS: required with NATS_USER/);
+    // The monolith's in-process transport needs no NATS; the database is still required.
+    expect(loadRuntimeConfig({ NODE_ENV: 'production', TRANSPORT: 'in-process', DATABASE_URL: PROD.DATABASE_URL }).env).toBe('production');
+    expect(loadRuntimeConfig({ ...PROD, SHUTDOWN_TIMEOUT_MS: '2500' }).shutdownTimeoutMs).toBe(2500);
+    expect(() => loadRuntimeConfig({ SHUTDOWN_TIMEOUT_MS: 'soon' })).toThrow(/SHUTDOWN_TIMEOUT_MS/);
   });
 
   it('a bad value stops the start with a message naming the variable', () => {

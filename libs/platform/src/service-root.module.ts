@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { HealthController } from './health';
 import type { RuntimeConfig } from './runtime-config';
 import { RuntimeConfigModule } from './runtime-config.module';
+import { TracingFlusher } from './tracing';
 
 export interface ServiceDefinition {
   service: ServiceName;
@@ -55,6 +56,7 @@ export class ServiceRootModule {
         def.feature,
       ],
       controllers,
+      providers: [TracingFlusher],
     };
   }
 }

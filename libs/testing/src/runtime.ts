@@ -1,4 +1,4 @@
-import { FxSettings, PaymentsSettings, RuntimeConfig, loadRuntimeConfig } from '@paygate/platform';
+import { FxSettings, PaymentsSettings, RuntimeConfig, WebhookSettings, loadRuntimeConfig } from '@paygate/platform';
 import { freePort } from './nats-server';
 
 /** A runtime config for tests: free ports, quiet logs, in-memory PGlite unless a URL is given. */
@@ -9,6 +9,7 @@ export async function testRuntime(overrides: {
   /** Default: the ECB reference only, so rates are the snapshot's and tests can compute them. */
   fx?: Partial<FxSettings>;
   payments?: Partial<PaymentsSettings>;
+  webhooks?: Partial<WebhookSettings>;
 }): Promise<RuntimeConfig> {
   const base = loadRuntimeConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error' });
   const ports = {
@@ -26,5 +27,6 @@ export async function testRuntime(overrides: {
     database: { ...base.database, url: overrides.databaseUrl, dataDir: 'memory://' },
     fx: { ...base.fx, providers: ['ecb'], ...overrides.fx },
     payments: { ...base.payments, ...overrides.payments },
+    webhooks: { ...base.webhooks, ...overrides.webhooks },
   };
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
-import { NatsConnection, connect } from 'nats';
+import { AckPolicy, DeliverPolicy, JsMsg, NatsConnection, connect, nanos } from 'nats';
 
 const log = new Logger('EventBus');
 
@@ -23,8 +23,26 @@ export abstract class EventBus {
   ): Promise<void>;
   /** Returns an unsubscribe function. */
   abstract subscribe(subject: string, handler: (payload: unknown) => void): () => void;
+  /**
+   * At-least-once consumption of a durable stream: a JetStream durable pull consumer named
+   * `durable` (explicit ack; every replica using the same name shares its work), acked only once
+   * `handler` resolves, redelivered if it throws or the process dies before. In-process (the
+   * monolith), `publishDurable` awaits every durable handler of the stream, so the publisher (the
+   * outbox relay) retries until they succeed. Returns a stop function.
+   */
+  abstract consumeDurable(
+    stream: { name: string; subjects: readonly string[] },
+    durable: string,
+    handler: (payload: unknown) => Promise<void>,
+  ): () => Promise<void>;
   abstract close(): Promise<void>;
 }
+
+/**
+ * Durable handlers of the monolith, per stream and consumer name (one process, one registry).
+ * Several under one name share it like replicas of a JetStream consumer: the first one serves.
+ */
+const durableHandlers = new Map<string, Map<string, Array<(payload: unknown) => Promise<void>>>>();
 
 /** One emitter per process: every app of the monolith publishes and subscribes on it. */
 const shared = new EventEmitter().setMaxListeners(0);
@@ -38,8 +56,32 @@ export class InProcessEventBus extends EventBus {
     setImmediate(() => shared.emit(subject, copy));
   }
 
-  async publishDurable(_stream: { name: string; subjects: readonly string[] }, subject: string, payload: unknown): Promise<void> {
+  async publishDurable(stream: { name: string; subjects: readonly string[] }, subject: string, payload: unknown): Promise<void> {
     this.publish(subject, payload);
+    const handlers = [...(durableHandlers.get(stream.name)?.values() ?? [])].flatMap((list) => list.slice(0, 1));
+    if (handlers.length === 0) return;
+    const copy = JSON.stringify(payload);
+    await Promise.all(handlers.map((h) => h(JSON.parse(copy) as unknown)));
+  }
+
+  consumeDurable(
+    stream: { name: string; subjects: readonly string[] },
+    durable: string,
+    handler: (payload: unknown) => Promise<void>,
+  ): () => Promise<void> {
+    let byName = durableHandlers.get(stream.name);
+    if (!byName) durableHandlers.set(stream.name, (byName = new Map()));
+    const list = byName.get(durable) ?? [];
+    byName.set(durable, [...list, handler]);
+    const stop = async () => {
+      const now = (byName.get(durable) ?? []).filter((h) => h !== handler);
+      if (now.length > 0) byName.set(durable, now);
+      else byName.delete(durable);
+      this.subscriptions.delete(off);
+    };
+    const off = () => void stop();
+    this.subscriptions.add(off);
+    return stop;
   }
 
   subscribe(subject: string, handler: (payload: unknown) => void): () => void {
@@ -78,6 +120,79 @@ export class NatsEventBus extends EventBus {
     msgId: string,
   ): Promise<void> {
     const nc = await this.nc();
+    await this.ensureStream(nc, stream);
+    await nc.jetstream().publish(subject, JSON.stringify(payload), { msgID: msgId });
+  }
+
+  private readonly consumers = new Set<() => Promise<void>>();
+
+  consumeDurable(
+    stream: { name: string; subjects: readonly string[] },
+    durable: string,
+    handler: (payload: unknown) => Promise<void>,
+  ): () => Promise<void> {
+    let stopped = false;
+    let close: () => Promise<void> = async () => undefined;
+    const handle = async (m: JsMsg): Promise<void> => {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(m.string()) as unknown;
+      } catch {
+        log.warn(`${durable}: dropping a message on ${m.subject} that is not JSON`);
+        m.term();
+        return;
+      }
+      try {
+        await handler(payload);
+        m.ack();
+      } catch (e) {
+        log.warn(`${durable}: ${m.subject} #${m.seq}: ${(e as Error).message} (redelivered later)`);
+        m.nak(Math.min(30_000, 500 * 2 ** Math.min(m.info.redeliveryCount, 6)));
+      }
+    };
+    const run = async () => {
+      // Retries until the stream and consumer exist (NATS may come up after this service).
+      for (let wait = 250; !stopped; wait = Math.min(wait * 2, 5_000)) {
+        try {
+          const nc = await this.nc();
+          await this.ensureStream(nc, stream);
+          const jsm = await nc.jetstreamManager();
+          try {
+            await jsm.consumers.info(stream.name, durable);
+          } catch {
+            await jsm.consumers.add(stream.name, {
+              durable_name: durable,
+              ack_policy: AckPolicy.Explicit,
+              deliver_policy: DeliverPolicy.All,
+              ack_wait: nanos(30_000),
+            });
+          }
+          const consumer = await nc.jetstream().consumers.get(stream.name, durable);
+          const messages = await consumer.consume({ max_messages: 64 });
+          close = async () => {
+            await messages.close();
+          };
+          if (stopped) break;
+          for await (const m of messages) await handle(m);
+          if (stopped) break;
+        } catch (e) {
+          if (stopped) break;
+          log.warn(`durable consumer ${durable} on ${stream.name}: ${(e as Error).message}; retrying`);
+        }
+        await new Promise((r) => setTimeout(r, wait).unref());
+      }
+    };
+    void run();
+    const stop = async () => {
+      stopped = true;
+      this.consumers.delete(stop);
+      await close().catch(() => undefined);
+    };
+    this.consumers.add(stop);
+    return stop;
+  }
+
+  private async ensureStream(nc: NatsConnection, stream: { name: string; subjects: readonly string[] }): Promise<void> {
     let ready = this.streams.get(stream.name);
     if (!ready) {
       ready = (async () => {
@@ -92,7 +207,6 @@ export class NatsEventBus extends EventBus {
       ready.catch(() => this.streams.delete(stream.name));
     }
     await ready;
-    await nc.jetstream().publish(subject, JSON.stringify(payload), { msgID: msgId });
   }
 
   publish(subject: string, payload: unknown): void {
@@ -124,6 +238,7 @@ export class NatsEventBus extends EventBus {
   }
 
   async close(): Promise<void> {
+    for (const stop of [...this.consumers]) await stop();
     if (!this.connection) return;
     const nc = await this.connection.catch(() => undefined);
     await nc?.drain().catch(() => undefined);

@@ -5,3 +5,4 @@ export * from './errors';
 export * from './rpc-enhancers';
 export * from './transport.module';
 export * from './event-bus';
+export * from './trace-context';

@@ -5,6 +5,8 @@ import { headers as natsHeaders } from 'nats';
 import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 import { DEMO_MERCHANT_ID, DomainError, Envelope, RequestOf, ResponseOf, RpcDef, envelopeToHeaders } from '@paygate/contracts';
 import { RequestContext } from './request-context';
+import { InProcessClient } from './in-process';
+import { endSpan, injectTraceContext, startRpcClientSpan } from './trace-context';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 
@@ -38,13 +40,21 @@ export class RpcClient {
     const remaining = Math.min(env.deadline - Date.now(), this.options.maxCallMs);
     if (remaining <= 0) throw new DomainError('DEADLINE_EXCEEDED', `Deadline passed before calling ${pattern}`);
 
+    // A CLIENT span per call (a no-op when tracing is off); its context rides as `traceparent`.
+    const span = startRpcClientSpan(pattern, env, this.proxy instanceof InProcessClient ? 'in-process' : 'nats');
+    const envHeaders = envelopeToHeaders(env);
+    injectTraceContext(span, envHeaders);
     const hdrs = natsHeaders();
-    for (const [k, v] of Object.entries(envelopeToHeaders(env))) hdrs.set(k, v);
+    for (const [k, v] of Object.entries(envHeaders)) hdrs.set(k, v);
     const record = new NatsRecordBuilder(payload).setHeaders(hdrs).build();
     try {
-      return await firstValueFrom(this.proxy.send<T>(pattern, record).pipe(timeout(remaining)));
+      const reply = await firstValueFrom(this.proxy.send<T>(pattern, record).pipe(timeout(remaining)));
+      endSpan(span);
+      return reply;
     } catch (err) {
-      throw toCallError(pattern, err, remaining);
+      const callError = toCallError(pattern, err, remaining);
+      endSpan(span, callError);
+      throw callError;
     }
   }
 

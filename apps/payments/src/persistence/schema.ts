@@ -112,3 +112,74 @@ export const idempotencyKeys = paymentsSchema.table(
   },
   (t) => [primaryKey({ columns: [t.merchantId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
+
+/**
+ * Webhook endpoints of a merchant: where signed payment events are POSTed. The secret signs each
+ * attempt (HMAC-SHA256); deleting keeps the row (and its deliveries' history) with `deleted_at`.
+ */
+export const webhookEndpoints = paymentsSchema.table(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    url: text('url').notNull(),
+    /** Event types (`payment.captured`, …) or `['*']`. */
+    events: jsonb('events').$type<string[]>().notNull(),
+    description: text('description'),
+    secret: text('secret').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [index('webhook_endpoints_merchant_idx').on(t.merchantId, t.createdAt)],
+);
+
+/**
+ * One event to one endpoint: unique on (endpoint, event), so a redelivered event records nothing
+ * twice. Workers claim due rows (`for update skip locked`, `claimed_until`) so replicas never send
+ * the same attempt concurrently.
+ */
+export const webhookDeliveries = paymentsSchema.table(
+  'webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    merchantId: text('merchant_id').notNull(),
+    endpointId: text('endpoint_id').notNull(),
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    /** The JSON body sent, `{id, type, created, data}`, exactly as signed. */
+    payload: text('payload').notNull(),
+    status: text('status').notNull().default('pending'),
+    attemptCount: integer('attempt_count').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    claimToken: text('claim_token'),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_endpoint_event_uq').on(t.endpointId, t.eventId),
+    index('webhook_deliveries_endpoint_idx').on(t.merchantId, t.endpointId, t.id),
+    index('webhook_deliveries_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+/** Every attempt of a delivery: when, the HTTP status or the error, how long it took. */
+export const webhookAttempts = paymentsSchema.table(
+  'webhook_attempts',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    deliveryId: bigint('delivery_id', { mode: 'bigint' }).notNull(),
+    attemptedAt: timestamp('attempted_at', { withTimezone: true }).notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+    trigger: text('trigger').notNull(),
+  },
+  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.id)],
+);
