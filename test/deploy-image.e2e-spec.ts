@@ -243,16 +243,7 @@ describe('the image start path (Dockerfile runtime stage replayed without Docker
         status: res.status,
         body: (await res.json()) as unknown,
       }));
-      await eventually(
-        async () => {
-          const { rows } = await locker.query<{ n: number }>(
-            "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
-          );
-          return rows[0].n > 0 ? true : undefined;
-        },
-        20_000,
-        'the balance read waiting on the lock',
-      );
+      await lockWaiterSeen(locker, 'the balance read waiting on the lock');
       r.child.kill('SIGTERM');
       // Stops accepting: a new connection is refused while the old request is still waiting.
       await eventually(
@@ -295,16 +286,7 @@ describe('the image start path (Dockerfile runtime stage replayed without Docker
       await locker.query('begin');
       await locker.query('lock table wallet.accounts, wallet.balances in access exclusive mode');
       const inFlight = balance();
-      await eventually(
-        async () => {
-          const { rows } = await locker.query<{ n: number }>(
-            "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
-          );
-          return rows[0].n > 0 ? true : undefined;
-        },
-        20_000,
-        'the wallet handler waiting on the lock',
-      );
+      await lockWaiterSeen(locker, 'the wallet handler waiting on the lock');
       wallet.r.child.kill('SIGTERM');
       // It leaves the queue group: NATS itself soon has no responder for the subject (a probe that
       // would still reach the wallet fails its envelope check at once, so it never waits on the lock).
@@ -347,3 +329,17 @@ describe('the image start path (Dockerfile runtime stage replayed without Docker
     }
   }, 120_000);
 });
+
+/** Waits until some session of the test database is blocked on a lock (the request under test). */
+async function lockWaiterSeen(locker: Client, what: string): Promise<void> {
+  await eventually(
+    async () => {
+      const { rows } = await locker.query<{ n: number }>(
+        "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+      );
+      return rows[0].n > 0 ? true : undefined;
+    },
+    20_000,
+    what,
+  );
+}

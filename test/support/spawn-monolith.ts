@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '@paygate/testing';
-import { EnvOverrides, STACK_SERVICES, StackService, distEntry, ensureBuilt } from './stack';
+import { EnvOverrides, STACK_SERVICES, StackService, distEntry, ensureBuilt, loopbackPortsEnv } from './stack';
 
 export interface SpawnedMonolith {
   urls: Record<StackService, string>;
@@ -35,13 +35,7 @@ export async function spawnMonolith(extraEnv: EnvOverrides = {}, healthTimeoutMs
     DATA_DIR: join(dir, 'data'),
     LOG_LEVEL: 'warn',
     FX_PROVIDERS: 'ecb',
-    GATEWAY_HOST: '127.0.0.1',
-    SERVICE_HOST: '127.0.0.1',
-    GATEWAY_PORT: String(ports.gateway),
-    PAYMENTS_PORT: String(ports.payments),
-    FX_PORT: String(ports.fx),
-    WALLET_PORT: String(ports.wallet),
-    RISK_PORT: String(ports.risk),
+    ...loopbackPortsEnv(ports),
     ...extraEnv,
   });
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];

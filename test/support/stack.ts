@@ -226,13 +226,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       FX_PROVIDERS: 'ecb',
       // The gateway's rate limits in memory: the shared Redis would couple parallel test files.
       RATE_LIMIT_STORE: 'memory',
-      GATEWAY_HOST: '127.0.0.1',
-      SERVICE_HOST: '127.0.0.1',
-      GATEWAY_PORT: String(ports.gateway),
-      PAYMENTS_PORT: String(ports.payments),
-      FX_PORT: String(ports.fx),
-      WALLET_PORT: String(ports.wallet),
-      RISK_PORT: String(ports.risk),
+      ...loopbackPortsEnv(ports),
     };
   };
   const envFor = (service: StackService, extra: EnvOverrides = {}): NodeJS.ProcessEnv => {
@@ -367,4 +361,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
 function tail(text: string, lines = 40): string {
   return text.split('\n').slice(-lines).join('\n');
+}
+
+/** Every service bound to loopback on the given ports: the env a spawned deployment needs. */
+export function loopbackPortsEnv(ports: Record<StackService, number>): NodeJS.ProcessEnv {
+  return {
+    GATEWAY_HOST: '127.0.0.1',
+    SERVICE_HOST: '127.0.0.1',
+    GATEWAY_PORT: String(ports.gateway),
+    PAYMENTS_PORT: String(ports.payments),
+    FX_PORT: String(ports.fx),
+    WALLET_PORT: String(ports.wallet),
+    RISK_PORT: String(ports.risk),
+  };
 }
