@@ -242,7 +242,9 @@ export const HTTP_TRACE_FIELDS = Symbol('paygate.httpTraceFields');
 
 /**
  * One line per HTTP request (pino-http): method, route, status, duration, request id, service.
- * Probes and scrapes (/metrics, /healthz, /livez) log at debug; 5xx at error.
+ * Probes and scrapes (/metrics, /healthz, /livez) log at debug; 503 (a dependency down: the
+ * answer carries a code, the breaker and alerts cover it) at warn; other 5xx at error. The line
+ * carries pino-http's error only when it is a real one (not its "failed with status code").
  */
 export function accessLogMiddleware(
   service: string,
@@ -266,12 +268,21 @@ export function accessLogMiddleware(
     serializers: { req: () => undefined, res: () => undefined },
     customLogLevel: (req, res, err) => {
       if (QUIET_PATHS.has(pathOf(req))) return 'debug';
-      return err || res.statusCode >= 500 ? 'error' : 'info';
+      if (res.statusCode === 503 && !realError(err)) return 'warn';
+      return realError(err) || res.statusCode >= 500 ? 'error' : 'info';
     },
     customSuccessObject: (req, res, val: { duration_ms: number }) => fields(req, res, val.duration_ms),
-    customErrorObject: (req, res, err, val: { duration_ms: number }) => ({ ...fields(req, res, val.duration_ms), err }),
+    customErrorObject: (req, res, err, val: { duration_ms: number }) => ({
+      ...fields(req, res, val.duration_ms),
+      ...(realError(err) ? { err } : {}),
+    }),
     customSuccessMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode}`,
     customAttributeKeys: { responseTime: 'duration_ms' },
   });
+}
+
+/** pino-http makes up an error for every 5xx answer; only a thrown one is worth its stack. */
+function realError(err: Error | undefined): boolean {
+  return err !== undefined && !err.message.startsWith('failed with status code');
 }
