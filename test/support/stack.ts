@@ -55,6 +55,10 @@ export interface StackOptions {
   keepLogs?: boolean;
   /** How long each process may take to answer 200 on /healthz (default 60 s). */
   healthTimeoutMs?: number;
+  /** Use this NATS instead of a private one (the caller starts and stops it; stop() leaves it alone). */
+  natsUrl?: string;
+  /** Use this database instead of a fresh one (the caller owns it; stop() does not drop it). */
+  databaseUrl?: string;
 }
 
 export interface ProcessExit {
@@ -196,12 +200,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   await ensureBuilt(services);
   const healthTimeoutMs = opts.healthTimeoutMs ?? 60_000;
   const logDir = mkdtempSync(join(tmpdir(), 'paygate-stack-'));
-  const nats: NatsServerHandle = await startNatsServer();
+  const nats: NatsServerHandle = opts.natsUrl
+    ? { url: opts.natsUrl, port: Number(new URL(opts.natsUrl.replace(/^nats:/, 'http:')).port), stop: async () => undefined }
+    : await startNatsServer();
   let db: TestDatabase | undefined;
   const procs = new Map<StackService, Proc>();
   const starts = new Map<StackService, number>();
   try {
-    db = await createTestDatabase();
+    db = opts.databaseUrl
+      ? { url: opts.databaseUrl, name: new URL(opts.databaseUrl).pathname.slice(1), drop: async () => undefined }
+      : await createTestDatabase();
   } catch (e) {
     await nats.stop();
     throw e;

@@ -15,7 +15,7 @@ import {
 } from '@paygate/contracts';
 import { formatAmount, parseAmount } from '@paygate/money';
 import { InjectRuntimeConfig, RuntimeConfig, crashPoint } from '@paygate/platform';
-import { RequestContext } from '@paygate/transport';
+import { RequestContext, STORE_UNAVAILABLE, toDomainError } from '@paygate/transport';
 import { Dependencies } from './dependencies';
 import { debitCurrencyFor, declineCodeOf, httpStatusOfPayment, requestHash, walletReference } from './domain/payment';
 import { Attempt, Outcome, PaymentRow, PaymentsRepository, attemptOf } from './persistence/payments.repository';
@@ -106,12 +106,16 @@ export class PaymentsService {
     try {
       return await this.steps(row, progress);
     } catch (err) {
-      const e = DomainError.fromWire(err);
+      // toDomainError, not fromWire: this service's own database failing (a lost connection) is
+      // an outage (503), not an INTERNAL_ERROR.
+      const e = toDomainError(err);
       const decline = declineCodeOf(e.code);
       if (decline) return this.fail(row, decline, e.message, progress, e.details);
       // Nothing moved if the wallet was never asked, or nobody was there to answer ("no
       // responders"): forget the attempt, so the caller's retry with the same key runs again.
-      if (!earlierMoneyStep && (!progress.moneyStep || e.code === 'SERVICE_UNAVAILABLE')) {
+      // (A lost database connection is also 503 SERVICE_UNAVAILABLE, but the wallet may have committed.)
+      const noResponder = e.code === 'SERVICE_UNAVAILABLE' && !e.details.some((d) => d.reason === STORE_UNAVAILABLE);
+      if (!earlierMoneyStep && (!progress.moneyStep || noResponder)) {
         await this.repo.release(progress.attempt);
       } else {
         log.warn(`payment ${row.id}: outcome of the wallet step unknown (${e.code}); left PROCESSING for a retry after its lease`);

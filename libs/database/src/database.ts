@@ -72,6 +72,10 @@ function openPglite(dir: string): DatabaseHandle {
 function openPostgres(url: string, poolSize: number): DatabaseHandle {
   const pool = new Pool({ connectionString: url, max: poolSize });
   pool.on('error', (err) => log.warn(`idle PostgreSQL client error: ${err.message}`));
+  // A checked-out client whose connection is cut (pg_terminate_backend, a server restart) emits
+  // 'error' outside any query: without a listener that is an uncaught exception that kills the
+  // process. The query in flight fails on its own; the pool drops the broken client on release.
+  pool.on('connect', (client) => client.on('error', (err) => log.warn(`PostgreSQL connection lost: ${err.message}`)));
   const db = drizzlePg(pool) as unknown as Db;
   return {
     kind: 'postgres',

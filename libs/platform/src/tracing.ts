@@ -9,7 +9,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { Observable, Subscriber } from 'rxjs';
 import { ENVELOPE_HEADERS } from '@paygate/contracts';
-import { HeaderReader, TRACER_NAME, endSpan, extractTraceContext } from '@paygate/transport';
+import { HeaderReader, TRACER_NAME, endSpan, extractTraceContext, isConnectionLoss } from '@paygate/transport';
 import { HTTP_TRACE_FIELDS, LogScopes, routeOf } from './logging';
 
 /**
@@ -227,7 +227,13 @@ export class RpcObservabilityInterceptor implements NestInterceptor {
   }
 
   private accessLine(pattern: string, requestId: string | undefined, span: Span | undefined, durationMs: number, err?: unknown): void {
-    const code = err === undefined ? undefined : String((err as { code?: unknown })?.code ?? 'INTERNAL_ERROR');
+    // The code the caller gets (a lost database connection is a 503, not an internal error).
+    const code =
+      err === undefined
+        ? undefined
+        : isConnectionLoss(err)
+          ? 'SERVICE_UNAVAILABLE'
+          : String((err as { code?: unknown })?.code ?? 'INTERNAL_ERROR');
     const level = code === 'INTERNAL_ERROR' ? 'error' : 'info';
     if (!this.logger?.isLevelEnabled(level)) return;
     const fields: Record<string, unknown> = { service: this.service, request_id: requestId, pattern, duration_ms: durationMs };

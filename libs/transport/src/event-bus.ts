@@ -107,7 +107,13 @@ export class NatsEventBus extends EventBus {
   }
 
   private nc(): Promise<NatsConnection> {
-    this.connection ??= connect({ ...this.options, servers: [this.options.servers], reconnect: true, maxReconnectAttempts: -1 });
+    this.connection ??= connect({
+      ...this.options,
+      servers: [this.options.servers],
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+    });
     return this.connection;
   }
 

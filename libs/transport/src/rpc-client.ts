@@ -71,6 +71,9 @@ function serviceOf(pattern: string): string {
   return pattern.split('.')[0] ?? pattern;
 }
 
+/** What Nest's ClientNats rejects with (a string, not an Error) between a disconnect and the reconnect. */
+const NATS_CONNECTION_LOST = /^Error: Connection lost/;
+
 export function toCallError(pattern: string, err: unknown, budgetMs: number): DomainError {
   if (err instanceof DomainError) return err;
   if (err instanceof TimeoutError) {
@@ -84,8 +87,10 @@ export function toCallError(pattern: string, err: unknown, budgetMs: number): Do
     log.error(`cannot send ${pattern}: ${err.message}`);
     return new DomainError('INTERNAL_ERROR', 'Internal error');
   }
-  if (err instanceof Error) {
-    // Connection-level failures of the NATS client (refused, closed, disconnected, …).
+  if (err instanceof Error || (typeof err === 'string' && NATS_CONNECTION_LOST.test(err))) {
+    // Connection-level failures of the NATS client (refused, closed, disconnected, …). While NATS
+    // is down, Nest's ClientNats rejects at once with a bare string ("Connection lost. Trying to
+    // reconnect..."): nothing was sent.
     return new DomainError('SERVICE_UNAVAILABLE', `${serviceOf(pattern)} service is unreachable`);
   }
   return DomainError.fromWire(err);
