@@ -19,7 +19,7 @@ for _ in $(seq 1 300); do
 done
 elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 if [ "$ok" -ne 5 ] || [ "$elapsed_ms" -gt 30000 ]; then cat "$log"; echo "only $ok/5 ports ready after ${elapsed_ms} ms" >&2; exit 1; fi
-echo "all five ports ready ${elapsed_ms} ms after npm start (build included)"
+echo "all five ports ready ${elapsed_ms} ms after npm start (its build step included)"
 key=$(grep -o 'pk_[A-Za-z0-9_]*' "$log" | head -1)
 curl -sf -H "Authorization: Bearer $key" "http://127.0.0.1:8080/rate?base=USD&quote=IDR" >/dev/null
 curl -sf "http://127.0.0.1:8082/convert?from=USD&to=IDR&amount=1" >/dev/null
