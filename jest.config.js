@@ -18,9 +18,10 @@ const moduleNameMapper = {
 const base = { testEnvironment: 'node', moduleFileExtensions: ['js', 'json', 'ts'], transform: { '^.+\\.ts$': swc }, moduleNameMapper };
 module.exports = {
   rootDir: __dirname,
+  // Real services on a shared 2-core machine (a global option: projects cannot set it); a test's own timeout still wins.
+  testTimeout: 30_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
-    // e2e: real services on a shared 2-core machine; a test's own timeout still wins.
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 30_000 },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
 };

@@ -335,7 +335,7 @@ export function seedFlowSuite(name: string, start: () => Promise<TestEnvironment
       }
       expect(burst.filter((r) => r.status === 200 && r.headers['idempotent-replayed'] === undefined)).toHaveLength(1);
       expect((await line('ACC_E2E_DUP', 'USD')).ledger).toBe('40.00');
-    });
+    }, 60_000);
 
     it('the seed curls answer the documented JSON: /rate, /convert, /balance/ACC_001, /score', async () => {
       const rate = await request(env.urls.fx).get('/rate?base=USD&quote=IDR').expect(200);
