@@ -4,13 +4,14 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
-import { projectRoot } from '@paygate/database';
+import { migrationsFolder, openDatabase, projectRoot } from '@paygate/database';
 import { DEFAULT_DEMO_API_KEY } from '@paygate/platform';
 import { createTestDatabase, freePort, startNatsServer } from '@paygate/testing';
 import { LoadSettings, load } from '../load/command';
 import { parseDuration } from '../load/report';
 import type { LoadResult } from '../load/runner';
 import type { ScenarioName } from '../load/scenarios';
+import { analyzeWallet, benchWalletId, countEntries, loadHistory, loadWallets } from './bulk-load';
 import { ledgerBench } from './ledger-bench';
 import { Child, distEntry, startNode, waitHealthy } from './processes';
 
@@ -25,8 +26,15 @@ default postgres://postgres@127.0.0.1:5432/postgres), pgbench and nats-server, a
   --duration D      per scenario (default 10s)
   --concurrency N   closed-loop workers (default 32)
   --quick           2 s per scenario (a smoke run, not figures)
-  --only LIST       comma-separated subset: ceilings,ledger,monolith,microservices
+  --only LIST       comma-separated subset: ceilings,ledger,monolith,microservices (the default),
+                    or scale (not in the default: minutes of bulk loading)
+  --scale-max-wallets N   scale: wallet counts 100, 1,000, … up to N (default 1000000)
+  --scale-max-entries N   scale: ledger sizes 100,000, 1,000,000, … up to N entries (default 10000000)
   --out PATH        Markdown output (default bench-results/latest.md)
+
+scale: throughput and latency of ledger transfers (repository → PostgreSQL, random pairs) as the
+number of wallets grows (100 → 10^6, bulk-created with a funding deposit each), then, with 1,000
+wallets, as the ledger grows (10^5 → 10^7 entries of bulk-loaded transfer history).
 `;
 
 interface Row {
@@ -42,6 +50,8 @@ interface Options {
   concurrency: number;
   only: Set<string>;
   out: string;
+  scaleMaxWallets: number;
+  scaleMaxEntries: number;
 }
 
 const ADMIN_URL = () =>
@@ -56,6 +66,8 @@ export async function run(argv: string[]): Promise<number> {
       quick: { type: 'boolean', default: false },
       only: { type: 'string', default: 'ceilings,ledger,monolith,microservices' },
       out: { type: 'string', default: 'bench-results/latest.md' },
+      'scale-max-wallets': { type: 'string', default: '1000000' },
+      'scale-max-entries': { type: 'string', default: '10000000' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -68,6 +80,8 @@ export async function run(argv: string[]): Promise<number> {
     concurrency: Number(values.concurrency),
     only: new Set(values.only!.split(',').map((s) => s.trim())),
     out: values.out!,
+    scaleMaxWallets: count(values['scale-max-wallets']!, '--scale-max-wallets'),
+    scaleMaxEntries: count(values['scale-max-entries']!, '--scale-max-entries'),
   };
   const root = projectRoot();
   const rows: Row[] = [];
@@ -92,6 +106,7 @@ export async function run(argv: string[]): Promise<number> {
   if (o.only.has('ledger')) rows.push(...(await ledgerScenarios(o, say)));
   if (o.only.has('monolith')) rows.push(...(await monolithScenarios(root, o, say)));
   if (o.only.has('microservices')) rows.push(...(await microserviceScenarios(root, o, say)));
+  if (o.only.has('scale')) rows.push(...(await scaleScenarios(o, say)));
 
   const md = await markdown(rows, ceilings, o);
   mkdirSync(dirname(o.out), { recursive: true });
@@ -174,6 +189,99 @@ async function ledgerScenarios(o: Options, say: (l: string) => void): Promise<Ro
   } finally {
     await db.drop();
   }
+}
+
+/** A count option: digits, with optional `_`/`,` separators or an exponent (1e6). */
+function count(text: string, name: string): number {
+  const n = Number(text.replace(/[_,]/g, ''));
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name}: expected a whole number, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+const WALLET_STEPS = [100, 1_000, 10_000, 100_000, 1_000_000];
+const ENTRY_STEPS = [100_000, 1_000_000, 10_000_000];
+const SCALE_LEDGER_WALLETS = 1_000;
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Cost growth: the random-pairs ledger bench as the wallets grow (one database, wallets added in
+ * bulk up to each step), then as the ledger grows with 1,000 wallets (another database, transfer
+ * history added in bulk up to each step's entry count). Load times go to stderr.
+ */
+async function scaleScenarios(o: Options, say: (l: string) => void): Promise<Row[]> {
+  const rows: Row[] = [];
+  const bench = async (url: string, prefix: string, wallets: number, scenario: string, setup: string) => {
+    const r = await ledgerBench(url, {
+      durationMs: o.durationMs,
+      concurrency: o.concurrency,
+      hot: false,
+      prepared: { id: (n) => benchWalletId(prefix, n), count: wallets },
+    });
+    rows.push({ scenario, setup, result: { ...r, statuses: {}, outcomes: r.outcomes } as unknown as LoadResult, ceiling: 'pgbench' });
+  };
+
+  const walletSteps = WALLET_STEPS.filter((n) => n <= o.scaleMaxWallets);
+  if (walletSteps.length > 0) {
+    const db = await createBenchDatabase();
+    const c = await migratedClient(db.url);
+    try {
+      let have = 0;
+      for (const n of walletSteps) {
+        const load = await loadWallets(c, { prefix: 'w', from: have, to: n, say });
+        const vac = await analyzeWallet(c);
+        say(`scale: wallets ${fmt(have)} → ${fmt(n)}: loaded in ${load.toFixed(1)} s, vacuum analyze ${vac.toFixed(1)} s`);
+        have = n;
+        say(`scale: random pairs of ${fmt(n)} wallets`);
+        await bench(db.url, 'w', n, 'scale: ledger transfer, random pairs', `wallet repository → PostgreSQL, ${fmt(n)} wallets`);
+      }
+    } finally {
+      await c.end();
+      await db.drop();
+    }
+  }
+
+  const entrySteps = ENTRY_STEPS.filter((n) => n <= o.scaleMaxEntries);
+  if (entrySteps.length > 0) {
+    const db = await createBenchDatabase();
+    const c = await migratedClient(db.url);
+    try {
+      const load = await loadWallets(c, { prefix: 'h', from: 0, to: SCALE_LEDGER_WALLETS, say });
+      say(`scale: ${fmt(SCALE_LEDGER_WALLETS)} wallets loaded in ${load.toFixed(1)} s`);
+      for (const target of entrySteps) {
+        const have = await countEntries(c);
+        const secs = await loadHistory(c, { prefix: 'h', wallets: SCALE_LEDGER_WALLETS, entries: Math.max(0, target - have), say });
+        const vac = await analyzeWallet(c);
+        say(
+          `scale: ledger ${fmt(have)} → ${fmt(await countEntries(c))} entries: loaded in ${secs.toFixed(1)} s, vacuum analyze ${vac.toFixed(1)} s`,
+        );
+        say(`scale: random pairs of ${fmt(SCALE_LEDGER_WALLETS)} wallets, ledger of ${fmt(target)} entries`);
+        await bench(
+          db.url,
+          'h',
+          SCALE_LEDGER_WALLETS,
+          `scale: ledger transfer, random pairs of ${fmt(SCALE_LEDGER_WALLETS)} wallets`,
+          `wallet repository → PostgreSQL, ledger of ${fmt(target)} entries`,
+        );
+      }
+    } finally {
+      await c.end();
+      await db.drop();
+    }
+  }
+  return rows;
+}
+
+/** A plain client on a database whose wallet schema is migrated (the bulk loader writes raw SQL). */
+async function migratedClient(url: string): Promise<Client> {
+  const handle = openDatabase({ url, pgliteDir: '', poolSize: 1 });
+  try {
+    await handle.migrate('wallet', migrationsFolder('wallet'));
+  } finally {
+    await handle.close();
+  }
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  return c;
 }
 
 const PORT_NAMES = ['GATEWAY_PORT', 'PAYMENTS_PORT', 'FX_PORT', 'WALLET_PORT', 'RISK_PORT'] as const;
