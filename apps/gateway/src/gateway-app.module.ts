@@ -8,6 +8,7 @@ export function gatewayService(rt: RuntimeConfig): ServiceDefinition {
       demoApiKey: rt.demoApiKey,
       env: rt.env,
       rateLimit: rt.rateLimit,
+      keyCacheMs: rt.apiKeyCacheMs,
       transportMode: rt.transport.mode,
     }),
     schema: 'auth',

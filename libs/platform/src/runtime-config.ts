@@ -73,6 +73,7 @@ export class EnvSchema {
   @IsOptional() @IsInt() @Min(10) @Max(60_000) WEBHOOK_POLL_MS?: number;
   @IsOptional() @IsIn(['true', 'false']) WEBHOOK_ALLOW_PRIVATE_URLS?: string;
   @IsOptional() @Matches(/^rediss?:\/\/\S+$/) REDIS_URL?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(60_000) API_KEY_CACHE_MS?: number;
   @IsOptional() @IsInt() @Min(0) @Max(1_000_000) RATE_LIMIT_PER_SEC?: number;
   @IsOptional() @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_BURST?: number;
   @IsOptional() @IsIn(['memory', 'redis']) RATE_LIMIT_STORE?: 'memory' | 'redis';
@@ -158,6 +159,8 @@ export interface RuntimeConfig {
   webhooks: WebhookSettings;
   payments: PaymentsSettings;
   rateLimit: RateLimitSettings;
+  /** How long the gateway trusts an API key it has checked (ms; 0: every request reads the database). */
+  apiKeyCacheMs: number;
   /** Security headers, CORS and body limits of every HTTP port. */
   http: HardeningSettings;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
@@ -270,6 +273,7 @@ export function loadRuntimeConfig(raw: NodeJS.ProcessEnv = process.env, override
       redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       redisPrefix: env.RATE_LIMIT_REDIS_PREFIX ?? 'paygate:ratelimit',
     },
+    apiKeyCacheMs: env.API_KEY_CACHE_MS ?? 1000,
     webhooks: {
       retryBaseMs: env.WEBHOOK_RETRY_BASE_MS ?? 1000,
       retryMaxMs: env.WEBHOOK_RETRY_MAX_MS ?? 3_600_000,

@@ -17,15 +17,23 @@ function keyFor(secret: string, scopes: string[], limit: Partial<StoredKey> = {}
     scopes,
     rateLimitPerSec: null,
     rateLimitBurst: null,
+    expiresAt: null,
     ...limit,
   };
 }
 
-function setup(keys: StoredKey[], store: RateLimitStore = new MemoryRateLimitStore(() => 0)) {
-  const repo = { findActiveByPrefix: async (prefix: string) => keys.find((k) => k.id === `key_${prefix}`) } as unknown as ApiKeyRepository;
+function setup(keys: StoredKey[], store: RateLimitStore = new MemoryRateLimitStore(() => 0), cacheMs = 0) {
+  const lookups = { n: 0 };
+  const repo = {
+    generation: 0,
+    findActiveByPrefix: async (prefix: string) => {
+      lookups.n += 1;
+      return keys.find((k) => k.id === `key_${prefix}`);
+    },
+  };
   const registry = new Registry();
   const limiter = new RateLimiter({ defaults: { perSec: 1000, burst: 2000 }, store }, registry);
-  const guard = new ApiKeyGuard(repo, new Reflector(), limiter);
+  const guard = new ApiKeyGuard(repo as unknown as ApiKeyRepository, new Reflector(), limiter, cacheMs);
   const call = async (headers: Record<string, string>, scope: string | undefined) => {
     const handler = () => undefined;
     if (scope) Reflect.defineMetadata(ROUTE_SCOPE, scope, handler);
@@ -43,11 +51,42 @@ function setup(keys: StoredKey[], store: RateLimitStore = new MemoryRateLimitSto
       return { ok: false as const, code: (err as DomainError).code, headers: resHeaders };
     }
   };
-  return { call, registry };
+  return { call, registry, repo, lookups };
 }
 
 describe('ApiKeyGuard', () => {
   const secret = mintKey();
+
+  describe('key cache', () => {
+    it('a checked key is trusted for cacheMs without another lookup; a wrong secret with its prefix is still refused', async () => {
+      const { call, lookups } = setup([keyFor(secret, ['read'])], undefined, 60_000);
+      for (let i = 0; i < 3; i++) expect((await call({ authorization: `Bearer ${secret}` }, 'read')).ok).toBe(true);
+      expect(lookups.n).toBe(1);
+      const forged = secret.slice(0, -4) + 'AAAA';
+      expect(await call({ authorization: `Bearer ${forged}` }, 'read')).toMatchObject({ ok: false, code: 'UNAUTHENTICATED' });
+    });
+
+    it('a revoke or rotate on this gateway (generation) drops the cache at once', async () => {
+      const keys = [keyFor(secret, ['read'])];
+      const { call, repo, lookups } = setup(keys, undefined, 60_000);
+      expect((await call({ authorization: `Bearer ${secret}` }, 'read')).ok).toBe(true);
+      keys.length = 0;
+      repo.generation += 1;
+      expect(await call({ authorization: `Bearer ${secret}` }, 'read')).toMatchObject({ ok: false, code: 'UNAUTHENTICATED' });
+      expect(lookups.n).toBe(2);
+    });
+
+    it('a key past its expiry is looked up again, and with cacheMs 0 every request is', async () => {
+      const expiring = setup([keyFor(secret, ['read'], { expiresAt: new Date(Date.now() - 1) })], undefined, 60_000);
+      await expiring.call({ authorization: `Bearer ${secret}` }, 'read');
+      await expiring.call({ authorization: `Bearer ${secret}` }, 'read');
+      expect(expiring.lookups.n).toBe(2);
+      const uncached = setup([keyFor(secret, ['read'])]);
+      await uncached.call({ authorization: `Bearer ${secret}` }, 'read');
+      await uncached.call({ authorization: `Bearer ${secret}` }, 'read');
+      expect(uncached.lookups.n).toBe(2);
+    });
+  });
 
   it('authenticates Bearer and X-API-Key, sets the merchant and scopes', async () => {
     const { call } = setup([keyFor(secret, ['read'])]);

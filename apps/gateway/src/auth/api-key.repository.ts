@@ -11,6 +11,8 @@ export interface StoredKey {
   scopes: string[];
   rateLimitPerSec: number | null;
   rateLimitBurst: number | null;
+  /** End of a rotated key's grace period (null: no end). */
+  expiresAt: Date | null;
 }
 
 /** A key as its owner sees it (list, revoke): everything but the hash. */
@@ -57,6 +59,9 @@ const RECORD = {
 /** Persistence of merchants and API keys: owns the `auth` schema. */
 @Injectable()
 export class ApiKeyRepository {
+  /** Bumped by every revoke and rotate here: the guard's cached keys from before no longer count. */
+  generation = 0;
+
   constructor(@InjectDb() private readonly db: Db) {}
 
   /** A key that authenticates: not revoked, and not past the end of its rotation grace period. */
@@ -69,6 +74,7 @@ export class ApiKeyRepository {
         scopes: apiKeys.scopes,
         rateLimitPerSec: apiKeys.rateLimitPerSec,
         rateLimitBurst: apiKeys.rateLimitBurst,
+        expiresAt: apiKeys.expiresAt,
       })
       .from(apiKeys)
       .where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`))));
@@ -117,6 +123,7 @@ export class ApiKeyRepository {
       .set({ revokedAt: sql`now()` })
       .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
       .returning(RECORD);
+    this.generation += 1;
     return rows[0];
   }
 
@@ -126,6 +133,7 @@ export class ApiKeyRepository {
    * old key is no longer active (revoked, or already rotated and expired).
    */
   async rotate(oldId: string, next: NewKey, graceSeconds: number): Promise<{ previous: KeyRecord } | undefined> {
+    this.generation += 1;
     return this.db.transaction(async (tx) => {
       const live = and(eq(apiKeys.id, oldId), isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)));
       const set =

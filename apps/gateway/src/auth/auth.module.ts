@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { RateLimitSettings } from '@paygate/platform';
-import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyGuard, DEFAULT_KEY_CACHE_MS, KEY_CACHE_MS } from './api-key.guard';
 import { ApiKeyManager } from './api-key.manager';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeysController } from './api-keys.controller';
@@ -15,6 +15,8 @@ export interface AuthOptions {
   rateLimit?: RateLimitSettings;
   /** Chooses the rate limit store when `rateLimit.store` is unset: Redis over nats, memory in-process. */
   transportMode?: 'nats' | 'in-process';
+  /** How long the guard trusts a checked key (ms; default 1000, 0: never cached). */
+  keyCacheMs?: number;
 }
 
 export function rateLimitStore(options: AuthOptions): RateLimitStore {
@@ -46,6 +48,7 @@ export class AuthModule {
         RateLimiter,
         DemoKeySeeder,
         { provide: RATE_LIMIT_OPTIONS, useValue: limiterOptions },
+        { provide: KEY_CACHE_MS, useValue: options.keyCacheMs ?? DEFAULT_KEY_CACHE_MS },
         { provide: DEMO_KEY, useValue: options.demoApiKey },
         { provide: ApiKeyManager, useFactory: (repo: ApiKeyRepository) => new ApiKeyManager(repo), inject: [ApiKeyRepository] },
       ],
