@@ -7,7 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { mkdirSync } from 'node:fs';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 
 /** The query API repositories use: identical on PostgreSQL and PGlite. */
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
@@ -69,8 +69,46 @@ function openPglite(dir: string): DatabaseHandle {
   };
 }
 
+/** At most this many distinct statements are prepared per process (a connection keeps each it has used). */
+const MAX_PREPARED = 1000;
+const preparedNames = new Map<string, string>();
+
+/** The server-side statement name for this query text, or undefined once the cap is reached. */
+export function statementName(text: string): string | undefined {
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < MAX_PREPARED) {
+    name = `pg${preparedNames.size}`;
+    preparedNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * A client that prepares every parameterized statement once per connection (named, by its
+ * text), so PostgreSQL parses and plans the hot path's statements once rather than per call.
+ * The repositories' SQL is static text with `$n` parameters, so the set of names stays small.
+ */
+export class PreparingClient extends Client {
+  override query(config: unknown, values?: unknown, callback?: unknown): never {
+    const c = config as { text?: unknown; name?: unknown; submit?: unknown } | null;
+    if (
+      c !== null &&
+      typeof c === 'object' &&
+      typeof c.submit !== 'function' &&
+      c.name === undefined &&
+      typeof c.text === 'string' &&
+      Array.isArray(values) &&
+      values.length > 0
+    ) {
+      const name = statementName(c.text);
+      if (name) config = { ...c, name };
+    }
+    return (super.query as (...a: unknown[]) => never)(config, values, callback);
+  }
+}
+
 function openPostgres(url: string, poolSize: number): DatabaseHandle {
-  const pool = new Pool({ connectionString: url, max: poolSize });
+  const pool = new Pool({ connectionString: url, max: poolSize, Client: PreparingClient });
   pool.on('error', (err) => log.warn(`idle PostgreSQL client error: ${err.message}`));
   // A checked-out client whose connection is cut (pg_terminate_backend, a server restart) emits
   // 'error' outside any query: without a listener that is an uncaught exception that kills the
