@@ -139,7 +139,6 @@ export class PaymentsService {
       }
     }
 
-    await this.repo.progress(progress.attempt, 'risk');
     progress.risk = await this.deps.call(ROUTES.riskScore, {
       account: row.sourceAccount,
       amount,
@@ -213,7 +212,8 @@ export class PaymentsService {
       }
       return { debit: { currency, minor: row.amountMinor }, revenue: 0n, fx: null };
     }
-    await this.repo.progress(progress.attempt, 'fx');
+    // No progress write before it: the conversion is recorded once under the payment id, so a
+    // resumed attempt gets the same one back; only the wallet step ('wallet') must be on record.
     const conv = await this.deps.call(RPCS.fxCreateConversion, {
       reference: row.id,
       from: currency,

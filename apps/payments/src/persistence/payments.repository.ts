@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { and, asc, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import { Db, InjectDb, queryRows } from '@paygate/database';
 import { idempotencyKeys, paymentEvents, payments, refunds } from './schema';
 
@@ -120,24 +121,23 @@ export class PaymentsRepository {
    * attempt's lease); otherwise nothing changes and `undefined` says the attempt lost it.
    */
   async finish(attempt: Attempt, outcome: Outcome): Promise<PaymentRow | undefined> {
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx
-        .update(payments)
-        .set({ ...outcome, step: null, leaseExpiresAt: null, updatedAt: sql`now()` })
-        .where(owned(attempt))
-        .returning();
-      if (row) {
-        await tx.insert(paymentEvents).values({
-          merchantId: attempt.merchantId,
-          paymentId: attempt.id,
-          fromStatus: 'PROCESSING',
-          toStatus: row.status,
-          reason:
-            outcome.failureCode ?? (row.status === 'PENDING' ? 'risk review' : row.status === 'AUTHORIZED' ? 'authorized' : 'captured'),
-        });
-      }
-      return row;
-    });
+    const reason =
+      outcome.failureCode ?? (outcome.status === 'PENDING' ? 'risk review' : outcome.status === 'AUTHORIZED' ? 'authorized' : 'captured');
+    // One statement (one round trip, atomic on its own): the owned update, and its audit event
+    // from the updated row, so there is an event exactly when the update happened.
+    const update = this.db
+      .update(payments)
+      .set({ ...outcome, step: null, leaseExpiresAt: null, updatedAt: sql`now()` })
+      .where(owned(attempt))
+      .returning();
+    const rows = await queryRows<Record<string, unknown>>(
+      this.db,
+      sql`with u as (${update.getSQL()}),
+               e as (insert into payments.payment_events (merchant_id, payment_id, from_status, to_status, reason)
+                     select merchant_id, id, 'PROCESSING', status, ${reason} from u)
+          select * from u`,
+    );
+    return rows[0] && fromDriverRow(payments, rows[0]);
   }
 
   /**
@@ -406,6 +406,16 @@ export interface Attempt {
 export function attemptOf(row: PaymentRow): Attempt {
   if (!row.leaseExpiresAt) throw new Error(`payment ${row.id} is not leased`);
   return { merchantId: row.merchantId, id: row.id, lease: row.leaseExpiresAt };
+}
+
+/** A raw row (database column names, driver values) as the table's typed row, the way drizzle maps its own results. */
+function fromDriverRow<T extends PgTable>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = raw[column.name];
+    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return out as T['$inferSelect'];
 }
 
 function owned(a: Attempt) {
