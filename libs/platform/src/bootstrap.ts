@@ -15,6 +15,7 @@ import {
 import { RpcMetricsInterceptor, SeedMetrics, httpMetricsMiddleware } from '@paygate/metrics';
 import { RpcContextInterceptor, createValidationPipe, serverStrategy } from '@paygate/transport';
 import { LogScopes, accessLogMiddleware, nestLogger, rootLogger } from './logging';
+import { RpcInterceptorChain } from './rpc-chain';
 import { RuntimeConfig } from './runtime-config';
 import { GracefulNatsServer, RpcInFlightInterceptor, inFlight } from './shutdown';
 import { ServiceDefinition, ServiceRootModule } from './service-root.module';
@@ -52,6 +53,8 @@ export async function startService(def: ServiceDefinition, rt: RuntimeConfig, op
     }),
   );
   app.disable('x-powered-by');
+  // No ETag: every answer is dynamic (and hashing each body costs CPU on the hot path).
+  app.set('etag', false);
   app.use(inFlight.httpMiddleware); // graceful shutdown waits for these (shutdown.ts)
   app.use(requestIdMiddleware);
   app.use(httpSpanMiddleware(def.service), accessLogMiddleware(def.service, logger));
@@ -65,8 +68,14 @@ export async function startService(def: ServiceDefinition, rt: RuntimeConfig, op
 
   app.useGlobalFilters(new ErrorsFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalInterceptors(new RpcObservabilityInterceptor(def.service, logger));
-  app.useGlobalInterceptors(new RpcInFlightInterceptor(), new RpcContextInterceptor(), app.get(RpcMetricsInterceptor));
+  app.useGlobalInterceptors(
+    new RpcInterceptorChain([
+      new RpcObservabilityInterceptor(def.service, logger),
+      new RpcInFlightInterceptor(),
+      new RpcContextInterceptor(),
+      app.get(RpcMetricsInterceptor),
+    ]),
+  );
 
   if (opts.rpcServer) {
     const strategy = serverStrategy(def.service, rt.transport);

@@ -4,7 +4,6 @@ import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { DestinationStream, Level, Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { RequestContext } from '@paygate/transport';
 
 /**
@@ -241,10 +240,10 @@ export function routeOf(req: ScopedRequest): string {
 export const HTTP_TRACE_FIELDS = Symbol('paygate.httpTraceFields');
 
 /**
- * One line per HTTP request (pino-http): method, route, status, duration, request id, service.
+ * One line per HTTP request: method, route, status, duration, request id, service.
  * Probes and scrapes (/metrics, /healthz, /livez) log at debug; 503 (a dependency down: the
  * answer carries a code, the breaker and alerts cover it) at warn; other 5xx at error. The line
- * carries pino-http's error only when it is a real one (not its "failed with status code").
+ * carries an error only when the response emitted a real one.
  */
 export function accessLogMiddleware(
   service: string,
@@ -260,29 +259,34 @@ export function accessLogMiddleware(
     duration_ms: durationMs,
     ...((req as unknown as Record<symbol, Record<string, string> | undefined>)[HTTP_TRACE_FIELDS] ?? {}),
   });
-  return pinoHttp<ScopedRequest>({
-    logger,
-    genReqId: (req) => req.requestId ?? '-',
-    wrapSerializers: false,
-    // Nothing of the raw request is bound to the line: only the fields below (no headers at all).
-    serializers: { req: () => undefined, res: () => undefined },
-    customLogLevel: (req, res, err) => {
-      if (QUIET_PATHS.has(pathOf(req))) return 'debug';
-      if (res.statusCode === 503 && !realError(err)) return 'warn';
-      return realError(err) || res.statusCode >= 500 ? 'error' : 'info';
-    },
-    customSuccessObject: (req, res, val: { duration_ms: number }) => fields(req, res, val.duration_ms),
-    customErrorObject: (req, res, err, val: { duration_ms: number }) => ({
-      ...fields(req, res, val.duration_ms),
-      ...(realError(err) ? { err } : {}),
-    }),
-    customSuccessMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${routeOf(req)} ${res.statusCode}`,
-    customAttributeKeys: { responseTime: 'duration_ms' },
-  });
+  const levelOf = (req: ScopedRequest, res: ServerResponse, err: Error | undefined): 'debug' | 'info' | 'warn' | 'error' => {
+    if (QUIET_PATHS.has(pathOf(req))) return 'debug';
+    if (res.statusCode === 503 && !realError(err)) return 'warn';
+    return realError(err) || res.statusCode >= 500 ? 'error' : 'info';
+  };
+  // Not pino-http: it builds a child logger per request even when no line will be written (the
+  // default level, warn, drops every 2xx line). Here a request costs a timestamp and listeners,
+  // and a line is only assembled when its level is enabled.
+  return (req, res, next) => {
+    const started = Date.now();
+    const done = (err?: Error) => {
+      res.removeListener('finish', done);
+      res.removeListener('close', done);
+      res.removeListener('error', done);
+      const r = req as ScopedRequest;
+      const level = levelOf(r, res, err);
+      if (!logger.isLevelEnabled(level)) return;
+      const line = { ...fields(r, res, Date.now() - started), ...(realError(err) ? { err } : {}) };
+      logger[level](line, `${req.method} ${routeOf(r)} ${res.statusCode}`);
+    };
+    res.on('finish', done);
+    res.on('close', done);
+    res.on('error', done);
+    next();
+  };
 }
 
-/** pino-http makes up an error for every 5xx answer; only a thrown one is worth its stack. */
+/** A real error, not a made-up "failed with status code" one (as pino-http wrote for any 5xx). */
 function realError(err: Error | undefined): boolean {
   return err !== undefined && !err.message.startsWith('failed with status code');
 }

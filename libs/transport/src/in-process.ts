@@ -91,6 +91,11 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
     return this.bus as unknown as T;
   }
 
+  /** Patterns here are plain strings: a map lookup (Nest's default first tries JSON.parse, which throws). */
+  override getHandlerByPattern(pattern: string) {
+    return this.messageHandlers.get(pattern) ?? null;
+  }
+
   async handleRequest(pattern: string, data: unknown, headers: PlainHeaders, reply: (p: WritePacket) => void): Promise<void> {
     const handler = this.getHandlerByPattern(pattern);
     if (!handler) return reply({ err: new EmptyResponseException(pattern), isDisposed: true });
