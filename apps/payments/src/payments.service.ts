@@ -153,7 +153,7 @@ export class PaymentsService {
       return this.fail(row, 'RISK_DECLINED', `Declined by the risk rules (score ${progress.risk.score})`, progress);
     }
 
-    const money = progress.moneyStep && row.debitCurrency ? storedMoney(row) : await this.price(row, accounts.source, progress);
+    const money = progress.moneyStep && row.debitCurrency ? storedMoney(row) : await this.price(row, accounts.source);
     // Converted at mid, the amount must still be worth a minor unit of the debit currency.
     if (money.debit.minor - money.revenue <= 0n) {
       const message = `${amount} ${currency} converts to nothing in ${money.debit.currency}`;
@@ -201,7 +201,7 @@ export class PaymentsService {
    * once by the FX service at its ask (or at the payment's quote), recorded there under the
    * payment id, so a retry gets the same conversion back.
    */
-  private async price(row: PaymentRow, source: ResolvedAccount, progress: Progress): Promise<Money> {
+  private async price(row: PaymentRow, source: ResolvedAccount): Promise<Money> {
     const currency = row.currency.trim();
     const debitCurrency = debitCurrencyFor(currency, source);
     if (debitCurrency === currency) {
