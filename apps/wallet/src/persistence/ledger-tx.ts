@@ -247,15 +247,3 @@ export async function unhold(tx: Tx, merchantId: string, hold: HoldState): Promi
   await tx.execute(sql`update wallet.balances set held_minor = held_minor - ${hold.amountMinor}, updated_at = now()
       where merchant_id = ${merchantId} and account_id = ${hold.accountId} and currency = ${hold.currency}`);
 }
-
-/** Row-locks the wallet balances of these legs (those that exist), in the one global order. */
-export async function lockBalances(tx: Tx, merchantId: string, legs: readonly Leg[]): Promise<void> {
-  const keys = [...new Set(legs.map((l) => `${l.accountId}\u0000${l.currency}`))].sort();
-  if (keys.length === 0) return;
-  const accounts = keys.map((k) => k.split('\u0000')[0]);
-  const currencies = keys.map((k) => k.split('\u0000')[1]);
-  await tx.execute(sql`select 1 from wallet.balances b
-      join unnest(${sql.param(accounts)}::text[], ${sql.param(currencies)}::text[]) as k(a, c)
-        on b.merchant_id = ${merchantId} and b.account_id = k.a and b.currency = k.c
-      order by b.account_id collate "C", b.currency collate "C" for update of b`);
-}

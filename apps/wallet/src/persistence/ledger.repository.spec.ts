@@ -629,6 +629,69 @@ describe.each<Driver>(DRIVERS)('LedgerRepository on %s', (driver) => {
       expect(afters.map((a) => a.after)).toEqual(Array.from({ length: 20 }, (_, i) => String(9_500 - 500 * i)));
     }, 30_000);
 
+    it('one batch from a hot wallet: each refused transfer rolls back alone, the others post and replay', async () => {
+      const m = merchant('batch');
+      await wallet(m, 'ACC_SRC', ['USD']);
+      await wallet(m, 'ACC_B', ['USD']);
+      await wallet(m, 'ACC_C', ['USD', 'EUR']);
+      await ledger.deposit(m, 'dep', 'ACC_SRC', 'USD', 1_000n);
+      await ledger.transfer(m, 'old', same('ACC_SRC', 'ACC_B', 'USD', 100n));
+
+      // Submitted together: the first runs alone, the rest queue behind it on the source wallet
+      // and go as one batch (one statement), in order.
+      const batches = jest.spyOn(ledger as unknown as { transferBatch: (items: unknown[]) => Promise<unknown> }, 'transferBatch');
+      const calls = [
+        ledger.transfer(m, 'b-1', same('ACC_SRC', 'ACC_B', 'USD', 200n)),
+        ledger.transfer(m, 'b-2', same('ACC_SRC', 'ACC_C', 'USD', 300n)),
+        ledger.transfer(m, 'b-3', same('ACC_SRC', 'ACC_B', 'USD', 900n)), // more than is left
+        ledger.transfer(m, 'old', same('ACC_SRC', 'ACC_C', 'USD', 100n)), // the reference, other legs
+        ledger.transfer(m, 'b-4', same('ACC_SRC', 'ACC_GHOST', 'USD', 10n)),
+        ledger.transfer(m, 'b-5', {
+          sourceAccount: 'ACC_SRC',
+          destinationAccount: 'ACC_C',
+          debit: { currency: 'USD', minor: 110n },
+          credit: { currency: 'EUR', minor: 100n },
+          revenue: { currency: 'USD', minor: 2n },
+        }),
+        ledger.transfer(m, 'b-2', same('ACC_SRC', 'ACC_C', 'USD', 300n)), // same body: a replay
+        ledger.transfer(m, 'old', same('ACC_SRC', 'ACC_B', 'USD', 100n)), // same body: a replay
+      ];
+      const results = await Promise.allSettled(calls);
+      expect(batches.mock.calls.map(([items]) => items.length)).toEqual([1, 7]);
+      batches.mockRestore();
+      const outcome = results.map((r) => (r.status === 'fulfilled' ? { replayed: r.value.replayed } : (r.reason as LedgerRefused).refusal));
+      expect(outcome).toEqual([
+        { replayed: false },
+        { replayed: false },
+        { kind: 'INSUFFICIENT_FUNDS', accountId: 'ACC_SRC', currency: 'USD', availableMinor: 400n, requiredMinor: 900n },
+        { kind: 'REFERENCE_REUSED', reference: 'old' },
+        { kind: 'ACCOUNT_NOT_FOUND', accountId: 'ACC_GHOST' },
+        { replayed: false },
+        { replayed: true },
+        { replayed: true },
+      ]);
+      const value = (i: number) => (results[i] as PromiseFulfilledResult<{ journalId: bigint }>).value.journalId;
+      expect(value(6)).toBe(value(1));
+
+      expect(await balances(db, m, 'ACC_SRC')).toEqual({ USD: '290' });
+      expect(await balances(db, m, 'ACC_B')).toEqual({ USD: '300' });
+      expect(await balances(db, m, 'ACC_C')).toEqual({ EUR: '100', USD: '300' });
+      expect((await journalsOf(db, m)).map((j) => j.reference)).toEqual([
+        'deposit:dep',
+        'transfer:old',
+        'transfer:b-1',
+        'transfer:b-2',
+        'transfer:b-5',
+      ]);
+      expect(await entriesOf(db, value(5))).toEqual([
+        { account_id: 'ACC_C', currency: 'EUR', amount: '100', after: '100' },
+        { account_id: 'ACC_SRC', currency: 'USD', amount: '-110', after: '290' },
+        { account_id: FX_ACCOUNT, currency: 'EUR', amount: '-100', after: null },
+        { account_id: FX_ACCOUNT, currency: 'USD', amount: '108', after: null },
+        { account_id: 'house:fx_revenue', currency: 'USD', amount: '2', after: null },
+      ]);
+    });
+
     it('opposite-direction transfers between two wallets, interleaved: no deadlock surfaces, totals conserved', async () => {
       const m = merchant('pingpong');
       await wallet(m, 'ACC_A', ['USD', 'EUR']);

@@ -5,10 +5,9 @@ import {
   LedgerRefused,
   PostedJournal,
   HoldState,
-  Tx,
+  LedgerRefusal,
   balanceOf,
   claimJournal,
-  lockBalances,
   journalLegs,
   journalMatches,
   lockHold,
@@ -40,6 +39,42 @@ export interface AccountRecord {
   allowOverdraft: boolean;
   createdAt: Date;
   currencies: string[];
+}
+
+/** One row of `wallet.post_transfers`: the item posted (or replayed), or its refusal. */
+interface PostedTransferRow {
+  item: number;
+  journal_id: string | null;
+  created_at: Date | string | null;
+  replayed: boolean | null;
+  refusal: {
+    kind: 'ACCOUNT_NOT_FOUND' | 'ACCOUNT_INACTIVE' | 'INSUFFICIENT_FUNDS' | 'REFERENCE_REUSED';
+    accountId?: string;
+    status?: string;
+    currency?: string;
+    availableMinor?: string;
+    requiredMinor?: string;
+  } | null;
+}
+
+/** A refusal as `wallet.post_transfer` raised it (minor amounts as decimal strings). */
+function refusalFrom(r: NonNullable<PostedTransferRow['refusal']>, reference: string): LedgerRefusal {
+  switch (r.kind) {
+    case 'ACCOUNT_NOT_FOUND':
+      return { kind: r.kind, accountId: r.accountId! };
+    case 'ACCOUNT_INACTIVE':
+      return { kind: r.kind, accountId: r.accountId!, status: r.status! };
+    case 'INSUFFICIENT_FUNDS':
+      return {
+        kind: r.kind,
+        accountId: r.accountId!,
+        currency: r.currency!,
+        availableMinor: BigInt(r.availableMinor!),
+        requiredMinor: BigInt(r.requiredMinor!),
+      };
+    case 'REFERENCE_REUSED':
+      return { kind: r.kind, reference };
+  }
 }
 
 interface TransferItem {
@@ -174,52 +209,32 @@ export class LedgerRepository {
   }
 
   /**
-   * Transfers from one source wallet, together in one transaction: each in a savepoint of its own
-   * when there are several, so a refused one (insufficient funds…) rolls back alone; one commit.
+   * Transfers from one source wallet, together in one statement (`wallet.post_transfers`, see
+   * migration 0003): each in a subtransaction of its own, so a refused one (insufficient funds…)
+   * rolls back alone; one commit, one round trip. Anything but a refusal fails the whole batch
+   * (a deadlock or serialization failure runs it again).
    */
   private async transferBatch(items: TransferItem[]): Promise<Array<BatchResult<PostedJournal>>> {
-    return retryTransaction(() =>
-      this.db.transaction(async (tx) => {
-        if (items.length === 1) return [{ ok: true as const, value: await this.transferIn(tx, items[0]) }];
-        // Several transfers in one transaction would take their rows' locks out of the global
-        // order (S→B, then S→A): take every wallet row the batch touches first, in that order.
-        await lockBalances(
-          tx,
-          items[0].merchantId,
-          items.flatMap((i) => i.legs.filter((l) => !l.house)),
-        );
-        const results: Array<BatchResult<PostedJournal>> = [];
-        for (const item of items) {
-          try {
-            results.push({ ok: true, value: await tx.transaction((sp) => this.transferIn(sp, item)) });
-          } catch (error) {
-            if (!(error instanceof LedgerRefused || error instanceof LedgerRuleError)) throw error;
-            results.push({ ok: false, error });
-          }
-        }
-        return results;
-      }),
-    ).catch((error: unknown) => {
-      // A single transfer's refusal is its own answer; anything else fails the whole batch.
-      if (items.length === 1 && (error instanceof LedgerRefused || error instanceof LedgerRuleError))
-        return [{ ok: false as const, error }];
-      throw error;
-    });
-  }
-
-  private async transferIn(tx: Tx, { merchantId, reference, m, legs }: TransferItem): Promise<PostedJournal> {
-    // Each operation kind has its own reference namespace: a deposit's reference can never
-    // replay as a transfer, nor the other way round.
-    const journalRef = `transfer:${reference}`;
-    const claimed = await claimJournal(tx, merchantId, 'transfer', journalRef);
-    if (!claimed) {
-      const posted = await postedJournal(tx, merchantId, journalRef);
-      if (!(await journalMatches(tx, posted.journalId, legs))) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
-      return posted;
+    const payload = items.map(({ reference, m, legs }) => ({
+      reference,
+      source: m.sourceAccount,
+      destination: m.destinationAccount,
+      legs: legs.map((l) => ({ account: l.accountId, currency: l.currency, delta: l.delta.toString(), house: l.house })),
+    }));
+    const rows = await retryTransaction(() =>
+      queryRows<PostedTransferRow>(
+        this.db,
+        sql`select item, journal_id::text, created_at, replayed, refusal
+              from wallet.post_transfers(${items[0].merchantId}, ${JSON.stringify(payload)}::jsonb)`,
+      ),
+    );
+    const results: Array<BatchResult<PostedJournal>> = [];
+    for (const r of rows) {
+      results[r.item] = r.refusal
+        ? { ok: false, error: new LedgerRefused(refusalFrom(r.refusal, items[r.item].reference)) }
+        : { ok: true, value: { journalId: BigInt(r.journal_id!), createdAt: new Date(r.created_at!), replayed: r.replayed! } };
     }
-    const wallets = await requireActiveWallets(tx, merchantId, [m.sourceAccount, m.destinationAccount]);
-    await post(tx, merchantId, claimed.id, legs, wallets);
-    return { journalId: claimed.id, createdAt: claimed.createdAt, replayed: false };
+    return results;
   }
 
   /** Credits a wallet from the house settlement account, idempotent on `reference` (same body → replay). */
