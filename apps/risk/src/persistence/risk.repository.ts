@@ -54,6 +54,8 @@ interface HistoryRow {
   seen: boolean | null;
   hist: string;
   recorded: AssessmentRow | null;
+  /** Id of the account's newest decision (null: none yet). */
+  newest: string | null;
   [band: string]: unknown;
 }
 
@@ -66,11 +68,13 @@ interface AssessmentRow {
 
 /**
  * Persistence of risk decisions (owns the `risk` schema). Velocity is read from the recorded
- * decisions in PostgreSQL (or PGlite), in the same transaction that records the new one, so
- * every replica sees the same history. Decisions of one account are serialised by a
- * transaction-scoped advisory lock: each sees every earlier one (N concurrent payments see
- * counts 0…N−1, so a burst cannot slip under a velocity threshold), and all share the
- * database clock. A payment is recorded once (unique on merchant + payment id).
+ * decisions in PostgreSQL (or PGlite), so every replica sees the same history. Decisions of one
+ * account are serialised by the account's advisory lock: each is computed on every earlier one
+ * (N concurrent payments see counts 0…N−1, so a burst cannot slip under a velocity threshold),
+ * and all share the database clock. Usually in two round trips: the history is read without a
+ * lock, and `risk.record_decision` records the decision under the lock only if no other decision
+ * of the account came in since (else it is decided again inside a locked transaction). A
+ * payment is recorded once (unique on merchant + payment id).
  */
 @Injectable()
 export class RiskRepository {
@@ -103,6 +107,74 @@ export class RiskRepository {
     if (input.referenceCurrency !== spec.referenceCurrency) {
       throw new RangeError(`input priced in ${input.referenceCurrency}, history spec in ${spec.referenceCurrency}`);
     }
+    // One account's decisions in this process go one at a time (its lane), so the fast path's
+    // check rarely fails here; other replicas are what the check is for.
+    return this.lane(`${merchantId}:${input.account}`, async () => {
+      const fast = await this.decideOptimistically(merchantId, input, spec, decide);
+      return fast ?? this.decideLocked(merchantId, input, spec, decide);
+    });
+  }
+
+  /** Per-key queues: each runs after the previous one of its key finished. */
+  private readonly lanes = new Map<string, Promise<unknown>>();
+
+  private lane<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.lanes.get(key) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const tail = run.catch(() => undefined);
+    this.lanes.set(key, tail);
+    void tail.then(() => {
+      if (this.lanes.get(key) === tail) this.lanes.delete(key);
+    });
+    return run;
+  }
+
+  /**
+   * Two round trips and no transaction held: read the history (with the account's newest
+   * decision), decide, then `risk.record_decision` records it under the account's lock only if
+   * that newest decision is still the newest. Undefined when it was not (decide again, locked).
+   */
+  private async decideOptimistically(
+    merchantId: string,
+    input: DecisionInput,
+    spec: HistorySpec,
+    decide: (h: HistoryFeatures) => DecisionRecord,
+  ): Promise<Decided | undefined> {
+    const { history, now, recorded, newest } = await this.historyIn(
+      this.db,
+      merchantId,
+      input.account,
+      input.destination,
+      spec,
+      input.paymentId,
+    );
+    if (recorded) return { assessment: recorded, fresh: false };
+    const record = decide(history);
+    const { assessment: a, shadow } = record;
+    const [r] = await queryRows<{ outcome: 'recorded' | 'exists' | 'stale' }>(
+      this.db,
+      sql`select risk.record_decision(${merchantId}, ${input.paymentId}, ${input.account}, ${input.destination ?? null}, ${input.currency},
+                 ${input.amountMinor}::bigint, ${input.amountRefMinor ?? null}::bigint, ${input.referenceCurrency},
+                 ${a.score}::integer, ${a.decision}, ${JSON.stringify(a.reasons)}::jsonb, ${a.rules_version}, ${JSON.stringify(record.features)}::jsonb,
+                 ${shadow?.assessment.rules_version ?? null}, ${shadow?.assessment.score ?? null}::integer, ${shadow?.assessment.decision ?? null},
+                 ${shadow ? JSON.stringify(shadow.assessment.reasons) : null}::jsonb, ${shadow?.diverged ?? null}::boolean,
+                 ${now}::timestamptz, ${newest}::bigint) as outcome`,
+    );
+    if (r.outcome === 'recorded') return { assessment: a, fresh: true, record };
+    if (r.outcome === 'exists') {
+      const earlier = await this.recorded(merchantId, input.paymentId);
+      if (earlier) return { assessment: earlier, fresh: false };
+    }
+    return undefined;
+  }
+
+  /** The locked path: the account's advisory lock for the whole transaction, then read, decide, insert. */
+  private async decideLocked(
+    merchantId: string,
+    input: DecisionInput,
+    spec: HistorySpec,
+    decide: (h: HistoryFeatures) => DecisionRecord,
+  ): Promise<Decided> {
     return this.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`risk:${merchantId}:${input.account}`}, 0))`);
       const { history, now, recorded } = await this.historyIn(tx, merchantId, input.account, input.destination, spec, input.paymentId);
@@ -171,8 +243,9 @@ export class RiskRepository {
   }
 
   /**
-   * One statement: the database clock (`statement_timestamp()`, taken after the caller's lock
-   * statement, so timestamps of one account's decisions only grow), the velocity aggregates over
+   * One statement: the database clock (`statement_timestamp()`: a decision recorded on this read
+   * is newer than every decision it saw, so timestamps of one account's decisions only grow), the
+   * account's newest decision, the velocity aggregates over
    * the scan window, the first payment, whether the destination was paid, the history sample
    * and, when a payment id is given, its earlier record.
    */
@@ -183,7 +256,7 @@ export class RiskRepository {
     destination: string | undefined,
     spec: HistorySpec,
     paymentId: string | undefined,
-  ): Promise<{ history: HistoryFeatures; now: string; recorded?: RiskAssessment }> {
+  ): Promise<{ history: HistoryFeatures; now: string; recorded?: RiskAssessment; newest: string | null }> {
     const q = compiledQuery(spec);
     /** The account's recorded payments, as rows of alias `a` (values always bound as parameters). */
     const mine = (a: string) =>
@@ -205,7 +278,8 @@ export class RiskRepository {
                  (select floor(extract(epoch from (statement_timestamp() - min(f.created_at))))::bigint::text from risk.decisions f where ${mine('f')}) as age,
                  ${seen} as seen,
                  array_to_string(array(select h.amount_ref_minor from risk.decisions h where ${mine('h')} ${sql.raw(q.sampleTail)}), ',') as hist,
-                 ${recorded} as recorded
+                 ${recorded} as recorded,
+                 (select n.id::text from risk.decisions n where ${mine('n')} order by n.created_at desc, n.id desc limit 1) as newest
             from risk.decisions d
            where ${mine('d')} ${sql.raw(q.scanTail)}`,
     );
@@ -224,7 +298,11 @@ export class RiskRepository {
       bandCounts,
       historyRefMinor: row.hist === '' ? [] : row.hist.split(',').map((v) => BigInt(v)),
     };
-    const out: { history: HistoryFeatures; now: string; recorded?: RiskAssessment } = { history, now: row.now };
+    const out: { history: HistoryFeatures; now: string; recorded?: RiskAssessment; newest: string | null } = {
+      history,
+      now: row.now,
+      newest: row.newest,
+    };
     if (row.recorded) out.recorded = toAssessment(row.recorded);
     return out;
   }
