@@ -279,7 +279,7 @@ export class RiskRepository {
                  ${seen} as seen,
                  array_to_string(array(select h.amount_ref_minor from risk.decisions h where ${mine('h')} ${sql.raw(q.sampleTail)}), ',') as hist,
                  ${recorded} as recorded,
-                 (select n.id::text from risk.decisions n where ${mine('n')} order by n.created_at desc, n.id desc limit 1) as newest
+                 (select n.id::text from risk.decisions n where ${mine('n')} order by n.created_at desc limit 1) as newest
             from risk.decisions d
            where ${mine('d')} ${sql.raw(q.scanTail)}`,
     );

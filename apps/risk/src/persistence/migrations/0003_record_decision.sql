@@ -20,7 +20,7 @@ BEGIN
   END IF;
   SELECT d.id INTO v_newest FROM risk.decisions d
    WHERE d.merchant_id = p_merchant AND d.account = p_account AND d.payment_id IS NOT NULL
-   ORDER BY d.created_at DESC, d.id DESC LIMIT 1;
+   ORDER BY d.created_at DESC LIMIT 1;
   IF v_newest IS DISTINCT FROM p_seen_newest THEN
     RETURN 'stale';
   END IF;
