@@ -3,3 +3,4 @@ export * from './database.module';
 export * from './paths';
 export * from './columns';
 export * from './retry';
+export * from './statements';

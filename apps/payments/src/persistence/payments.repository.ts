@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { and, asc, desc, eq, getTableColumns, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
-import { Db, InjectDb, queryRows } from '@paygate/database';
+import { and, asc, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { Db, InjectDb, queryRows, rowOf, runStatement, setClause } from '@paygate/database';
 import { idempotencyKeys, paymentEvents, payments, refunds } from './schema';
 
 export type PaymentRow = typeof payments.$inferSelect;
@@ -61,6 +60,29 @@ export class PaymentsRepository {
    * attempt crashed or gave up) is taken over: every step after it is idempotent.
    */
   async claim(merchantId: string, p: NewPayment, leaseUntil: Date, now: Date): Promise<Claim> {
+    // The usual cases in one round trip: a new payment is inserted, or a finished one is found
+    // under its key (a replay). Anything else (a conflict on the id, a PROCESSING one, a race
+    // with a concurrent insert) takes the steps below.
+    const [first] = await runStatement<Record<string, unknown> & { inserted: boolean }>(this.db, CLAIM, [
+      merchantId,
+      p.id,
+      p.idempotencyKey,
+      p.requestHash,
+      p.currency,
+      p.amountMinor.toString(),
+      p.sourceAccount,
+      p.destinationAccount,
+      JSON.stringify(p.metadata ?? {}),
+      p.quoteId ?? null,
+      p.captureMethod ?? 'automatic',
+      leaseUntil.toISOString(),
+    ]);
+    if (first) {
+      const row = rowOf(payments, first);
+      if (first.inserted) return { kind: 'owned', row, resumed: false };
+      if (row.requestHash !== p.requestHash) return { kind: 'key_reused', row };
+      if (row.status !== 'PROCESSING') return { kind: 'done', row };
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       const inserted = await this.db
         .insert(payments)
@@ -101,19 +123,21 @@ export class PaymentsRepository {
   }
 
   async find(merchantId: string, id: string): Promise<PaymentRow | undefined> {
-    const [row] = await this.db
-      .select()
-      .from(payments)
-      .where(and(eq(payments.merchantId, merchantId), eq(payments.id, id)));
-    return row;
+    const [raw] = await runStatement<Record<string, unknown>>(
+      this.db,
+      'select * from payments.payments where merchant_id = $1 and id = $2',
+      [merchantId, id],
+    );
+    return raw && rowOf(payments, raw);
   }
 
   /** Records progress (its step, and what it has decided so far), if this attempt still owns the payment. */
   async progress(attempt: Attempt, step: string, fields: Partial<Outcome> = {}): Promise<void> {
-    await this.db
-      .update(payments)
-      .set({ ...fields, step, updatedAt: sql`now()` })
-      .where(owned(attempt));
+    const set = setClause(payments, { ...fields, step }, 4);
+    await runStatement(this.db, `update payments.payments set ${set.text}, updated_at = now() where ${OWNED}`, [
+      ...ownedParams(attempt),
+      ...set.params,
+    ]);
   }
 
   /**
@@ -125,19 +149,16 @@ export class PaymentsRepository {
       outcome.failureCode ?? (outcome.status === 'PENDING' ? 'risk review' : outcome.status === 'AUTHORIZED' ? 'authorized' : 'captured');
     // One statement (one round trip, atomic on its own): the owned update, and its audit event
     // from the updated row, so there is an event exactly when the update happened.
-    const update = this.db
-      .update(payments)
-      .set({ ...outcome, step: null, leaseExpiresAt: null, updatedAt: sql`now()` })
-      .where(owned(attempt))
-      .returning();
-    const rows = await queryRows<Record<string, unknown>>(
+    const set = setClause(payments, { ...outcome, step: null, leaseExpiresAt: null }, 5);
+    const [raw] = await runStatement<Record<string, unknown>>(
       this.db,
-      sql`with u as (${update.getSQL()}),
-               e as (insert into payments.payment_events (merchant_id, payment_id, from_status, to_status, reason)
-                     select merchant_id, id, 'PROCESSING', status, ${reason} from u)
-          select * from u`,
+      `with u as (update payments.payments set ${set.text}, updated_at = now() where ${OWNED} returning *),
+            e as (insert into payments.payment_events (merchant_id, payment_id, from_status, to_status, reason)
+                  select merchant_id, id, 'PROCESSING', status, $4::text from u)
+       select * from u`,
+      [...ownedParams(attempt), reason, ...set.params],
     );
-    return rows[0] && fromDriverRow(payments, rows[0]);
+    return raw && rowOf(payments, raw);
   }
 
   /**
@@ -408,14 +429,23 @@ export function attemptOf(row: PaymentRow): Attempt {
   return { merchantId: row.merchantId, id: row.id, lease: row.leaseExpiresAt };
 }
 
-/** A raw row (database column names, driver values) as the table's typed row, the way drizzle maps its own results. */
-function fromDriverRow<T extends PgTable>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
-  const out: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
-    const value = raw[column.name];
-    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
-  return out as T['$inferSelect'];
+/** The claim: insert, or else the payment already under this idempotency key (`inserted` tells which). */
+const CLAIM = `
+  with ins as (
+    insert into payments.payments (merchant_id, id, idempotency_key, request_hash, status, step, currency, amount_minor,
+                                   source_account, destination_account, metadata, quote_id, capture_method, lease_expires_at)
+    values ($1, $2, $3, $4, 'PROCESSING', 'accounts', $5, $6, $7, $8, $9, $10, $11, $12)
+    on conflict do nothing returning *)
+  select true as inserted, * from ins
+  union all
+  select false, p.* from payments.payments p
+   where p.merchant_id = $1 and p.idempotency_key = $3 and not exists (select 1 from ins)`;
+
+/** This attempt still owns the payment ($1 merchant, $2 id, $3 lease). */
+const OWNED = `merchant_id = $1 and id = $2 and status = 'PROCESSING' and lease_expires_at = $3`;
+
+function ownedParams(a: Attempt): unknown[] {
+  return [a.merchantId, a.id, a.lease.toISOString()];
 }
 
 function owned(a: Attempt) {
