@@ -127,8 +127,21 @@ interface HeaderBag {
   get(k: string): string;
 }
 
-/** Accepts the same `NatsRecord` the NATS client takes, so callers never branch on the mode. */
+/** A payload with its headers for the in-process bus: what `RpcClient` sends here (no NATS header object to build). */
+export class InProcessRecord {
+  constructor(
+    readonly data: unknown,
+    readonly headers: PlainHeaders,
+  ) {}
+}
+
+/** Accepts an `InProcessRecord`, or the same `NatsRecord` the NATS client takes, so callers never branch on the mode. */
 function unwrapRecord(data: unknown): { payload: unknown; headers: PlainHeaders } {
+  if (data instanceof InProcessRecord) {
+    const headers: PlainHeaders = {};
+    for (const [k, v] of Object.entries(data.headers)) headers[k.toLowerCase()] = v;
+    return { payload: data.data, headers };
+  }
   if (data instanceof NatsRecord) {
     const headers: PlainHeaders = {};
     const bag = data.headers as HeaderBag | undefined;

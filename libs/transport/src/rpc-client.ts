@@ -5,7 +5,7 @@ import { headers as natsHeaders } from 'nats';
 import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 import { DEMO_MERCHANT_ID, DomainError, Envelope, RequestOf, ResponseOf, RpcDef, envelopeToHeaders } from '@paygate/contracts';
 import { RequestContext } from './request-context';
-import { InProcessClient } from './in-process';
+import { InProcessClient, InProcessRecord } from './in-process';
 import { endSpan, injectTraceContext, startRpcClientSpan } from './trace-context';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
@@ -41,12 +41,11 @@ export class RpcClient {
     if (remaining <= 0) throw new DomainError('DEADLINE_EXCEEDED', `Deadline passed before calling ${pattern}`);
 
     // A CLIENT span per call (a no-op when tracing is off); its context rides as `traceparent`.
-    const span = startRpcClientSpan(pattern, env, this.proxy instanceof InProcessClient ? 'in-process' : 'nats');
+    const inProcess = this.proxy instanceof InProcessClient;
+    const span = startRpcClientSpan(pattern, env, inProcess ? 'in-process' : 'nats');
     const envHeaders = envelopeToHeaders(env);
     injectTraceContext(span, envHeaders);
-    const hdrs = natsHeaders();
-    for (const [k, v] of Object.entries(envHeaders)) hdrs.set(k, v);
-    const record = new NatsRecordBuilder(payload).setHeaders(hdrs).build();
+    const record = inProcess ? new InProcessRecord(payload, envHeaders) : natsRecord(payload, envHeaders);
     try {
       const reply = await firstValueFrom(this.proxy.send<T>(pattern, record).pipe(timeout(remaining)));
       endSpan(span);
@@ -65,6 +64,12 @@ export class RpcClient {
       merchantId: DEMO_MERCHANT_ID,
     };
   }
+}
+
+function natsRecord(payload: unknown, headers: Record<string, string>) {
+  const hdrs = natsHeaders();
+  for (const [k, v] of Object.entries(headers)) hdrs.set(k, v);
+  return new NatsRecordBuilder(payload).setHeaders(hdrs).build();
 }
 
 function serviceOf(pattern: string): string {
