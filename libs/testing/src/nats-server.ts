@@ -36,6 +36,8 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
 export interface NatsServerHandle {
   url: string;
   port: number;
+  /** The server's process, when this started one (undefined for an existing NATS_URL). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startNatsServer(): Promise<NatsServerHandle> {
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       await exited;

@@ -12,6 +12,7 @@ import { parseDuration } from '../load/report';
 import type { LoadResult } from '../load/runner';
 import type { ScenarioName } from '../load/scenarios';
 import { analyzeWallet, benchWalletId, countEntries, loadHistory, loadWallets } from './bulk-load';
+import { CpuSample, cpuPerRequest, cpuSample } from './cpu';
 import { ledgerBench } from './ledger-bench';
 import { Child, distEntry, startNode, waitHealthy } from './processes';
 
@@ -43,6 +44,8 @@ interface Row {
   result: LoadResult | { achievedRate: number; latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number } };
   ceiling?: 'pgbench' | 'http';
   note?: string;
+  /** CPU ms per request: the services' processes, PostgreSQL, the load generator. */
+  cpu?: CpuSample;
 }
 
 interface Options {
@@ -97,11 +100,18 @@ export async function run(argv: string[]): Promise<number> {
       setup: `PostgreSQL, ${o.concurrency} clients`,
       result: pg.asResult,
       ceiling: 'pgbench',
+      cpu: pg.cpu,
     });
     say('ceiling: bare Nest endpoint');
     const http = await bareNest(root, o);
-    ceilings.httpRps = http.achievedRate;
-    rows.push({ scenario: 'ceiling: bare Nest GET', setup: `Nest + Express, ${o.concurrency} connections`, result: http, ceiling: 'http' });
+    ceilings.httpRps = http.result.achievedRate;
+    rows.push({
+      scenario: 'ceiling: bare Nest GET',
+      setup: `Nest + Express, ${o.concurrency} connections`,
+      result: http.result,
+      ceiling: 'http',
+      cpu: http.cpu,
+    });
   }
   if (o.only.has('ledger')) rows.push(...(await ledgerScenarios(o, say)));
   if (o.only.has('monolith')) rows.push(...(await monolithScenarios(root, o, say)));
@@ -117,10 +127,11 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** The ceiling of a ledger transfer: pgbench's TPS for bench/pgbench/transfer.sql. */
-async function pgbenchTransfer(root: string, o: Options): Promise<{ tps: number; asResult: Row['result'] }> {
+async function pgbenchTransfer(root: string, o: Options): Promise<{ tps: number; asResult: Row['result']; cpu?: CpuSample }> {
   const db = await createBenchDatabase();
   try {
     execFileSync('psql', [db.url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', join(root, 'bench/pgbench/setup.sql')], { stdio: 'pipe' });
+    const before = cpuSample([]);
     const out = execFileSync(
       'pgbench',
       [
@@ -143,20 +154,28 @@ async function pgbenchTransfer(root: string, o: Options): Promise<{ tps: number;
     const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
     const avg = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]);
     if (!Number.isFinite(tps)) throw new Error(`could not read pgbench output:\n${out}`);
-    return { tps, asResult: { achievedRate: Math.round(tps), latencyMs: { p50: NaN, p95: NaN, p99: NaN, max: NaN, mean: avg } } };
+    const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1]);
+    // PostgreSQL's share only: pgbench is a child process whose CPU this one does not see.
+    const pgCpu = cpuPerRequest(before, cpuSample([]), transactions);
+    return {
+      cpu: pgCpu && { services: NaN, postgres: pgCpu.postgres, loadGenerator: NaN },
+      tps,
+      asResult: { achievedRate: Math.round(tps), latencyMs: { p50: NaN, p95: NaN, p99: NaN, max: NaN, mean: avg } },
+    };
   } finally {
     await db.drop();
   }
 }
 
-async function bareNest(root: string, o: Options): Promise<LoadResult> {
+async function bareNest(root: string, o: Options): Promise<{ result: LoadResult; cpu?: CpuSample }> {
   const port = await freePort();
   const child = startNode('bare-nest', root, join(dirname(distEntry(root, 'cli')), 'bench', 'bare-nest.js'), [String(port)], {});
   try {
     await waitHealthy(`http://127.0.0.1:${port}/ping`, 20_000, [child]);
     const target = new URL(`http://127.0.0.1:${port}`);
     const { runLoad } = await import('../load/runner');
-    return await runLoad({
+    const before = cpuSample([child.proc.pid!]);
+    const result = await runLoad({
       target,
       durationMs: o.durationMs,
       concurrency: o.concurrency,
@@ -165,6 +184,7 @@ async function bareNest(root: string, o: Options): Promise<LoadResult> {
       maxInFlight: 20_000,
       next: () => ({ method: 'GET', path: '/ping' }),
     });
+    return { result, cpu: cpuPerRequest(before, cpuSample([child.proc.pid!]), result.completed) };
   } finally {
     await child.stop();
   }
@@ -293,7 +313,14 @@ async function portsEnv(): Promise<Record<(typeof PORT_NAMES)[number], string>> 
 }
 
 /** The HTTP scenarios against one running deployment, closed loop at the bench's concurrency. */
-async function scenarios(gateway: URL, setup: string, o: Options, which: ScenarioName[], say: (l: string) => void): Promise<Row[]> {
+async function scenarios(
+  gateway: URL,
+  setup: string,
+  o: Options,
+  which: ScenarioName[],
+  say: (l: string) => void,
+  servicePids: readonly number[] = [],
+): Promise<Row[]> {
   const rows: Row[] = [];
   const labels: Record<ScenarioName, string> = {
     payments: 'POST /payments (CSV replay, unique ids)',
@@ -316,23 +343,31 @@ async function scenarios(gateway: URL, setup: string, o: Options, which: Scenari
       timeoutMs: 10_000,
       fund: true,
     };
-    const closed = await load(base);
+    // CPU from the start of the measured load (after funding) to its end.
+    let before: CpuSample | undefined;
+    const measured = async (settings: LoadSettings) => {
+      const result = await load({ ...settings, onMeasureStart: () => (before = cpuSample(servicePids)) });
+      const cpu = before && cpuPerRequest(before, cpuSample(servicePids), result.completed);
+      return { result, cpu };
+    };
+    const { result: closed, cpu } = await measured(base);
     rows.push({
       scenario: labels[scenario],
       setup,
       result: closed,
       ceiling: scenario === 'payments' || scenario === 'hot-wallet' ? 'pgbench' : 'http',
+      cpu,
     });
     if (scenario === 'score') {
       // The risk issue's figure: /score latency at a steady 1,000 scores/s.
-      const open = await load({ ...base, concurrency: undefined, rate: 1000, connections: 256 });
-      rows.push({ scenario: `${labels[scenario]}, open loop at 1000/s`, setup, result: open, ceiling: 'http' });
+      const open = await measured({ ...base, concurrency: undefined, rate: 1000, connections: 256 });
+      rows.push({ scenario: `${labels[scenario]}, open loop at 1000/s`, setup, result: open.result, ceiling: 'http', cpu: open.cpu });
     }
     if (scenario === 'payments') {
       // Latency at a steady half of the closed-loop throughput: what a user sees below saturation.
       const rate = Math.max(10, Math.round(closed.achievedRate / 2));
-      const open = await load({ ...base, concurrency: undefined, rate, connections: 256 });
-      rows.push({ scenario: `${labels[scenario]}, open loop at ${rate}/s`, setup, result: open, ceiling: 'pgbench' });
+      const open = await measured({ ...base, concurrency: undefined, rate, connections: 256 });
+      rows.push({ scenario: `${labels[scenario]}, open loop at ${rate}/s`, setup, result: open.result, ceiling: 'pgbench', cpu: open.cpu });
     }
   }
   return rows;
@@ -358,6 +393,7 @@ async function monolithScenarios(root: string, o: Options, say: (l: string) => v
       o,
       ['payments', 'hot-wallet', 'replay', 'balance', 'convert', 'score'],
       say,
+      [child.proc.pid!],
     );
   } finally {
     await child.stop();
@@ -384,7 +420,9 @@ async function microserviceScenarios(root: string, o: Options, say: (l: string) 
     for (const app of ['wallet', 'fx', 'risk', 'payments', 'gateway']) children.push(startNode(app, root, distEntry(root, app), [], env));
     for (const name of PORT_NAMES) await waitHealthy(`http://127.0.0.1:${ports[name]}/healthz`, 60_000, children);
     const setup = 'five services, NATS, PostgreSQL';
-    return await scenarios(new URL(`http://127.0.0.1:${ports.GATEWAY_PORT}`), setup, o, ['payments', 'replay', 'balance'], say);
+    // The services' CPU includes NATS's (when the bench started its own).
+    const pids = [...children.map((c) => c.proc.pid!), ...(nats.pid ? [nats.pid] : [])];
+    return await scenarios(new URL(`http://127.0.0.1:${ports.GATEWAY_PORT}`), setup, o, ['payments', 'replay', 'balance'], say, pids);
   } finally {
     for (const c of children.reverse()) await c.stop();
     await nats.stop();
@@ -414,6 +452,10 @@ async function postgresVersion(): Promise<string> {
   }
 }
 
+function cpuText(c: CpuSample | undefined): string {
+  return c ? `${num(c.services)} / ${num(c.postgres)} / ${num(c.loadGenerator)}` : '';
+}
+
 function num(n: number): string {
   return Number.isFinite(n) ? String(n) : '–';
 }
@@ -426,8 +468,8 @@ async function markdown(rows: Row[], ceilings: { pgbenchTps?: number; httpRps?: 
     '',
     `Closed loop: ${o.concurrency} concurrent requests back to back for ${o.durationMs / 1000} s per row (open-loop rows: constant arrival rate, latency from the scheduled send). Load generator on the same machine.`,
     '',
-    '| scenario | setup | throughput (req/s) | p50 ms | p95 ms | p99 ms | max ms | outcomes | vs ceiling |',
-    '|---|---|---:|---:|---:|---:|---:|---|---:|',
+    '| scenario | setup | throughput (req/s) | p50 ms | p95 ms | p99 ms | max ms | outcomes | vs ceiling | CPU ms/req: services / PostgreSQL / load gen |',
+    '|---|---|---:|---:|---:|---:|---:|---|---:|---:|',
   ];
   for (const r of rows) {
     const res = r.result;
@@ -443,7 +485,7 @@ async function markdown(rows: Row[], ceilings: { pgbenchTps?: number; httpRps?: 
     const l = res.latencyMs;
     const p50 = Number.isFinite(l.p50) ? num(l.p50) : `avg ${l.mean}`;
     lines.push(
-      `| ${r.scenario} | ${r.setup} | ${res.achievedRate} | ${p50} | ${num(l.p95)} | ${num(l.p99)} | ${num(l.max)} | ${outcomes} | ${ratio} |`,
+      `| ${r.scenario} | ${r.setup} | ${res.achievedRate} | ${p50} | ${num(l.p95)} | ${num(l.p99)} | ${num(l.max)} | ${outcomes} | ${ratio} | ${cpuText(r.cpu)} |`,
     );
   }
   return `${lines.join('\n')}\n`;

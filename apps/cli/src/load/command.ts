@@ -45,6 +45,8 @@ export interface LoadSettings {
   walletUrl?: URL;
   fxUrl?: URL;
   json?: string;
+  /** Called once preparation (funding) is done, right before the measured load starts. */
+  onMeasureStart?: () => void;
 }
 
 function loopbackUrl(text: string): URL {
@@ -125,6 +127,7 @@ export async function load(
     log(`funded ${JSON.stringify(funding)}`);
   }
   const tty = process.stderr.isTTY;
+  s.onMeasureStart?.();
   const result = await runLoad({
     target: s.target,
     durationMs: s.durationMs,
