@@ -90,15 +90,16 @@ export function statementName(text: string): string | undefined {
  */
 export class PreparingClient extends Client {
   override query(config: unknown, values?: unknown, callback?: unknown): never {
-    const c = config as { text?: unknown; name?: unknown; submit?: unknown } | null;
+    const c = config as { text?: unknown; name?: unknown; submit?: unknown; values?: unknown } | null;
+    const params = Array.isArray(values) ? values : (c as { values?: unknown } | null)?.values;
     if (
       c !== null &&
       typeof c === 'object' &&
       typeof c.submit !== 'function' &&
       c.name === undefined &&
       typeof c.text === 'string' &&
-      Array.isArray(values) &&
-      values.length > 0
+      Array.isArray(params) &&
+      params.length > 0
     ) {
       const name = statementName(c.text);
       if (name) config = { ...c, name };

@@ -3,7 +3,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from './database';
 
 interface PgLikeClient {
-  query(config: { text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { text: string }, values: unknown[]): Promise<{ rows: unknown[] }>;
 }
 interface PgliteLikeClient {
   exec(sql: string): Promise<unknown>;
@@ -24,7 +24,7 @@ export async function runStatement<T>(db: Db, text: string, params: readonly unk
   const res =
     typeof (client as PgliteLikeClient).exec === 'function'
       ? await (client as PgliteLikeClient).query(text, values)
-      : await (client as PgLikeClient).query({ text, values });
+      : await (client as PgLikeClient).query({ text }, values);
   return res.rows as T[];
 }
 
