@@ -45,10 +45,10 @@ export class WalletService {
 
   async balance(accountId: string): Promise<BalanceResponse> {
     const { merchantId } = RequestContext.require();
-    const account = await this.ledger.findAccount(merchantId, accountId);
-    // Another merchant's wallet answers exactly like a missing one.
+    // The wallet and its balances in one statement. Another merchant's wallet answers exactly like a missing one.
+    const account = await this.ledger.accountBalances(merchantId, accountId);
     if (!account) throw accountNotFound(accountId);
-    const rows = await this.ledger.balancesOf(merchantId, accountId);
+    const rows = account.balances;
     const updated = rows.reduce<Date | undefined>((max, r) => (!max || r.updatedAt > max ? r.updatedAt : max), undefined);
     return {
       account_id: account.id,

@@ -122,6 +122,50 @@ describe.each<Driver>(DRIVERS)('LedgerRepository on %s', (driver) => {
       // Balances are per merchant too.
       expect(await ledger.balancesOf(m2, 'ACC_MINE')).toEqual([]);
     });
+    it('accountBalances: the wallet with its balances by currency, in one statement; none when it is not this merchant’s wallet', async () => {
+      const m1 = merchant('bal1');
+      const m2 = merchant('bal2');
+      await wallet(m1, 'ACC_1', ['USD', 'EUR', 'JPY']);
+      await wallet(m2, 'ACC_2', ['GBP']);
+      await ledger.deposit(m1, 'dep-1', 'ACC_1', 'USD', 1_234n);
+      await ledger.hold(m1, 'h-1', 'ACC_1', 'USD', 34n);
+      await ledger.deposit(m1, 'dep-2', 'ACC_1', 'GBP', 5n);
+
+      const found = await ledger.accountBalances(m1, 'ACC_1');
+      expect(found).toEqual({
+        id: 'ACC_1',
+        defaultCurrency: 'USD',
+        balances: [
+          { currency: 'EUR', ledgerMinor: 0n, heldMinor: 0n, updatedAt: expect.any(Date) },
+          { currency: 'GBP', ledgerMinor: 5n, heldMinor: 0n, updatedAt: expect.any(Date) },
+          { currency: 'JPY', ledgerMinor: 0n, heldMinor: 0n, updatedAt: expect.any(Date) },
+          { currency: 'USD', ledgerMinor: 1_234n, heldMinor: 34n, updatedAt: expect.any(Date) },
+        ],
+      });
+      const stamps = await queryRows<{ currency: string; updated_at: Date | string }>(
+        db,
+        sql`select currency, updated_at from wallet.balances where merchant_id = ${m1} and account_id = 'ACC_1' order by currency`,
+      );
+      expect(found!.balances.map((b) => [b.currency, b.updatedAt.toISOString()])).toEqual(
+        stamps.map((r) => [r.currency.trim(), new Date(r.updated_at).toISOString()]),
+      );
+      expect(await ledger.balancesOf(m1, 'ACC_1')).toEqual(found!.balances);
+
+      // Another merchant's wallet, a missing one and a house account are all simply not found.
+      expect(await ledger.accountBalances(m2, 'ACC_1')).toBeUndefined();
+      expect(await ledger.accountBalances(m1, 'ACC_2')).toBeUndefined();
+      expect(await ledger.accountBalances(m1, 'ACC_NOPE')).toBeUndefined();
+      await db.execute(sql`insert into wallet.accounts (merchant_id, id, kind, default_currency, allow_overdraft)
+                           values (${m1}, ${SETTLEMENT_ACCOUNT}, 'house', 'USD', true)`);
+      expect(await ledger.accountBalances(m1, SETTLEMENT_ACCOUNT)).toBeUndefined();
+
+      // A wallet without any balance row: found, with no balances.
+      await db.execute(sql`insert into wallet.accounts (merchant_id, id, kind, default_currency, allow_overdraft)
+                           values (${m1}, 'ACC_EMPTY', 'wallet', 'EUR', false)`);
+      expect(await ledger.accountBalances(m1, 'ACC_EMPTY')).toEqual({ id: 'ACC_EMPTY', defaultCurrency: 'EUR', balances: [] });
+      expect(await ledger.balancesOf(m1, 'ACC_EMPTY')).toEqual([]);
+      expect(await ledger.findAccount(m1, 'ACC_EMPTY')).toMatchObject({ currencies: [], defaultCurrency: 'EUR' });
+    });
   });
 
   describe('deposit', () => {
@@ -218,6 +262,39 @@ describe.each<Driver>(DRIVERS)('LedgerRepository on %s', (driver) => {
       await wallet(m1, 'ACC_1', ['USD']);
       expect(await refusalOf(ledger.deposit(m2, 'dep-1', 'ACC_1', 'USD', 500n))).toMatchObject({ kind: 'ACCOUNT_NOT_FOUND' });
       expect(await balances(db, m1, 'ACC_1')).toEqual({ USD: '0' });
+    });
+
+    it('returns the balance after with what is held, and a replay the balance as it is now', async () => {
+      const m = merchant('dep_held');
+      await wallet(m, 'ACC_1', ['USD']);
+      await ledger.deposit(m, 'dep-1', 'ACC_1', 'USD', 1_000n);
+      await ledger.hold(m, 'h-1', 'ACC_1', 'USD', 300n);
+      await expect(ledger.deposit(m, 'dep-2', 'ACC_1', 'USD', 50n)).resolves.toMatchObject({
+        replayed: false,
+        ledgerMinor: 1_050n,
+        heldMinor: 300n,
+      });
+      await expect(ledger.deposit(m, 'dep-1', 'ACC_1', 'USD', 1_000n)).resolves.toMatchObject({
+        replayed: true,
+        minor: 1_000n,
+        ledgerMinor: 1_050n,
+        heldMinor: 300n,
+      });
+    });
+
+    it('refuses a closed wallet (ACCOUNT_INACTIVE closed) without burning the reference for another', async () => {
+      const m = merchant('dep_closed');
+      await wallet(m, 'ACC_1', ['USD']);
+      await ledger.setStatus(m, 'ACC_1', 'close');
+      const before = await snapshot(db, m);
+      expect(await refusalOf(ledger.deposit(m, 'dep-1', 'ACC_1', 'USD', 500n))).toEqual({
+        kind: 'ACCOUNT_INACTIVE',
+        accountId: 'ACC_1',
+        status: 'closed',
+      });
+      expect(await snapshot(db, m)).toEqual(before);
+      await wallet(m, 'ACC_2', ['USD']);
+      await expect(ledger.deposit(m, 'dep-1', 'ACC_2', 'USD', 500n)).resolves.toMatchObject({ replayed: false, ledgerMinor: 500n });
     });
 
     it('refuses a non-positive amount before touching the database', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
-import { Db, InjectDb, queryRows, retryTransaction } from '@paygate/database';
+import { Db, InjectDb, queryRows, retryTransaction, runStatement, sqlStateOf } from '@paygate/database';
 import {
   LedgerRefused,
   PostedJournal,
@@ -77,6 +77,53 @@ function refusalFrom(r: NonNullable<PostedTransferRow['refusal']>, reference: st
   }
 }
 
+/**
+ * The refusal a `wallet.post_*` function raised (SQLSTATE 'WLREF', its fields as JSON in the
+ * detail), or undefined for any other error.
+ */
+function refusalRaised(err: unknown, reference: string): LedgerRefused | undefined {
+  if (sqlStateOf(err) !== 'WLREF') return undefined;
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const detail = (e as { detail?: unknown }).detail;
+    if (typeof detail === 'string')
+      return new LedgerRefused(refusalFrom(JSON.parse(detail) as NonNullable<PostedTransferRow['refusal']>, reference));
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The row of `wallet.post_deposit`: the journal posted (or replayed) and the wallet's balance after. */
+interface PostedDepositRow {
+  journal_id: string;
+  created_at: Date | string;
+  replayed: boolean;
+  ledger_minor: string;
+  held_minor: string;
+}
+
+const POST_DEPOSIT = `select o_journal_id::text as journal_id, o_created_at as created_at, o_replayed as replayed,
+       o_ledger_minor::text as ledger_minor, o_held_minor::text as held_minor
+  from wallet.post_deposit($1, $2, $3, $4, $5::jsonb)`;
+
+/** This merchant's wallets among these ids, each with the currencies it has a balance in. */
+const FIND_ACCOUNTS = `select a.id, a.kind, a.status, a.default_currency, a.allow_overdraft, a.created_at,
+       array(select b.currency::text from wallet.balances b
+              where b.merchant_id = a.merchant_id and b.account_id = a.id order by b.currency) as currencies
+  from wallet.accounts a
+ where a.merchant_id = $1 and a.id = any($2::text[]) and a.kind = 'wallet'`;
+
+/**
+ * One wallet of this merchant with its balances, by currency: one row per balance, or one row
+ * with null balance columns when it has none; no row when there is no such wallet.
+ */
+const ACCOUNT_BALANCES = `select a.id, a.default_currency, b.currency, b.ledger_minor::text as ledger_minor,
+       b.held_minor::text as held_minor, b.updated_at
+  from wallet.accounts a
+  left join wallet.balances b on b.merchant_id = a.merchant_id and b.account_id = a.id
+ where a.merchant_id = $1 and a.id = $2 and a.kind = 'wallet'
+ order by b.currency`;
+
 interface TransferItem {
   merchantId: string;
   reference: string;
@@ -100,6 +147,12 @@ export interface BalanceRow {
   ledgerMinor: bigint;
   heldMinor: bigint;
   updatedAt: Date;
+}
+
+export interface AccountBalances {
+  id: string;
+  defaultCurrency: string;
+  balances: BalanceRow[];
 }
 
 export interface DepositRecord extends PostedJournal {
@@ -150,17 +203,36 @@ export class LedgerRepository {
 
   /** Balances of one account, by currency. */
   async balancesOf(merchantId: string, accountId: string): Promise<BalanceRow[]> {
-    const rows = await queryRows<{ currency: string; ledger_minor: string; held_minor: string; updated_at: Date }>(
-      this.db,
-      sql`select currency, ledger_minor::text, held_minor::text, updated_at from wallet.balances
-           where merchant_id = ${merchantId} and account_id = ${accountId} order by currency`,
-    );
-    return rows.map((r) => ({
-      currency: r.currency.trim(),
-      ledgerMinor: BigInt(r.ledger_minor),
-      heldMinor: BigInt(r.held_minor),
-      updatedAt: new Date(r.updated_at),
-    }));
+    return (await this.accountBalances(merchantId, accountId))?.balances ?? [];
+  }
+
+  /**
+   * A wallet (not a house account) with its balances by currency, in one statement; undefined
+   * when this merchant has no such wallet.
+   */
+  async accountBalances(merchantId: string, accountId: string): Promise<AccountBalances | undefined> {
+    const rows = await runStatement<{
+      id: string;
+      default_currency: string;
+      currency: string | null;
+      ledger_minor: string | null;
+      held_minor: string | null;
+      updated_at: Date | string | null;
+    }>(this.db, ACCOUNT_BALANCES, [merchantId, accountId]);
+    if (rows.length === 0) return undefined;
+    return {
+      id: rows[0].id,
+      defaultCurrency: rows[0].default_currency.trim(),
+      // The left join gives one row of nulls for a wallet with no balance rows.
+      balances: rows
+        .filter((r) => r.currency !== null)
+        .map((r) => ({
+          currency: r.currency!.trim(),
+          ledgerMinor: BigInt(r.ledger_minor!),
+          heldMinor: BigInt(r.held_minor!),
+          updatedAt: new Date(r.updated_at!),
+        })),
+    };
   }
 
   /** A wallet (not a house account) with the currencies it has a balance in. */
@@ -170,22 +242,15 @@ export class LedgerRepository {
   }
 
   async findAccounts(merchantId: string, accountIds: string[]): Promise<Map<string, AccountRecord>> {
-    const rows = await queryRows<{
+    const rows = await runStatement<{
       id: string;
       kind: string;
       status: string;
       default_currency: string;
       allow_overdraft: boolean;
-      created_at: Date;
+      created_at: Date | string;
       currencies: string[] | null;
-    }>(
-      this.db,
-      sql`select a.id, a.kind, a.status, a.default_currency, a.allow_overdraft, a.created_at,
-                 array(select b.currency::text from wallet.balances b
-                        where b.merchant_id = a.merchant_id and b.account_id = a.id order by b.currency) as currencies
-            from wallet.accounts a
-           where a.merchant_id = ${merchantId} and a.id = any(${sql.param(accountIds)}::text[]) and a.kind = 'wallet'`,
-    );
+    }>(this.db, FIND_ACCOUNTS, [merchantId, accountIds]);
     return new Map(
       rows.map((r) => [
         r.id,
@@ -237,30 +302,34 @@ export class LedgerRepository {
     return results;
   }
 
-  /** Credits a wallet from the house settlement account, idempotent on `reference` (same body → replay). */
+  /**
+   * Credits a wallet from the house settlement account, idempotent on `reference` (same body →
+   * replay), in one statement: `wallet.post_deposit` (migration 0004) claims, checks, posts and
+   * refuses as the other operations do, and returns the balance after.
+   */
   async deposit(merchantId: string, reference: string, accountId: string, currency: string, minor: bigint): Promise<DepositRecord> {
     const legs = depositLegs(accountId, currency, minor);
-    return retryTransaction(() =>
-      this.db.transaction(async (tx) => {
-        const journalRef = `deposit:${reference}`;
-        const claimed = await claimJournal(tx, merchantId, 'deposit', journalRef);
-        let posted: PostedJournal;
-        if (claimed) {
-          const wallets = await requireActiveWallets(tx, merchantId, [accountId]);
-          await post(tx, merchantId, claimed.id, legs, wallets);
-          posted = { journalId: claimed.id, createdAt: claimed.createdAt, replayed: false };
-        } else {
-          posted = await postedJournal(tx, merchantId, journalRef);
-          if (!(await journalMatches(tx, posted.journalId, legs))) throw new LedgerRefused({ kind: 'REFERENCE_REUSED', reference });
-        }
-        const [bal] = await queryRows<{ ledger_minor: string; held_minor: string }>(
-          tx,
-          sql`select ledger_minor, held_minor from wallet.balances
-               where merchant_id = ${merchantId} and account_id = ${accountId} and currency = ${currency}`,
-        );
-        return { ...posted, accountId, currency, minor, ledgerMinor: BigInt(bal.ledger_minor), heldMinor: BigInt(bal.held_minor) };
-      }),
+    const payload = JSON.stringify(
+      legs.map((l) => ({ account: l.accountId, currency: l.currency, delta: l.delta.toString(), house: l.house })),
     );
+    let row: PostedDepositRow;
+    try {
+      [row] = await retryTransaction(() =>
+        runStatement<PostedDepositRow>(this.db, POST_DEPOSIT, [merchantId, reference, accountId, currency, payload]),
+      );
+    } catch (err) {
+      throw refusalRaised(err, reference) ?? err;
+    }
+    return {
+      journalId: BigInt(row.journal_id),
+      createdAt: new Date(row.created_at),
+      replayed: row.replayed,
+      accountId,
+      currency,
+      minor,
+      ledgerMinor: BigInt(row.ledger_minor),
+      heldMinor: BigInt(row.held_minor),
+    };
   }
 
   /** Reserves funds on a wallet balance (available drops), idempotent on `reference`. */
