@@ -81,6 +81,13 @@ function refusalFrom(r: NonNullable<PostedTransferRow['refusal']>, reference: st
  * The refusal a `wallet.post_*` function raised (SQLSTATE 'WLREF', its fields as JSON in the
  * detail), or undefined for any other error.
  */
+/** One transfer (migration 0003): posted or replayed, or a WLREF error carrying the refusal. */
+const POST_TRANSFER = `select o_journal_id::text as journal_id, o_created_at as created_at, o_replayed as replayed
+                         from wallet.post_transfer($1, $2, $3, $4, $5::jsonb)`;
+
+/** A hot wallet's batch (migration 0003): one row per item, posted or refused. */
+const POST_TRANSFERS = `select item, journal_id::text, created_at, replayed, refusal from wallet.post_transfers($1, $2::jsonb)`;
+
 function refusalRaised(err: unknown, reference: string): LedgerRefused | undefined {
   if (sqlStateOf(err) !== 'WLREF') return undefined;
   let e: unknown = err;
@@ -286,12 +293,29 @@ export class LedgerRepository {
       destination: m.destinationAccount,
       legs: legs.map((l) => ({ account: l.accountId, currency: l.currency, delta: l.delta.toString(), house: l.house })),
     }));
+    if (items.length === 1) {
+      // One transfer: the posting function itself, no subtransaction; a refusal fails the
+      // statement (nothing stays behind) and comes back as its error.
+      const [p] = payload;
+      try {
+        const [row] = await retryTransaction(() =>
+          runStatement<{ journal_id: string; created_at: Date | string; replayed: boolean }>(this.db, POST_TRANSFER, [
+            items[0].merchantId,
+            p.reference,
+            p.source,
+            p.destination,
+            JSON.stringify(p.legs),
+          ]),
+        );
+        return [{ ok: true, value: { journalId: BigInt(row.journal_id), createdAt: new Date(row.created_at), replayed: row.replayed } }];
+      } catch (err) {
+        const refused = refusalRaised(err, items[0].reference);
+        if (refused) return [{ ok: false, error: refused }];
+        throw err;
+      }
+    }
     const rows = await retryTransaction(() =>
-      queryRows<PostedTransferRow>(
-        this.db,
-        sql`select item, journal_id::text, created_at, replayed, refusal
-              from wallet.post_transfers(${items[0].merchantId}, ${JSON.stringify(payload)}::jsonb)`,
-      ),
+      runStatement<PostedTransferRow>(this.db, POST_TRANSFERS, [items[0].merchantId, JSON.stringify(payload)]),
     );
     const results: Array<BatchResult<PostedJournal>> = [];
     for (const r of rows) {
