@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
-import { Db, InjectDb, queryRows } from '@paygate/database';
+import { Db, InjectDb, queryRows, runStatement } from '@paygate/database';
 import { WINDOWS, type FeaturesJson, type HistoryFeatures, type HistorySpec, type RiskAssessment } from '../domain';
 
 export interface DecisionInput {
@@ -151,15 +151,28 @@ export class RiskRepository {
     if (recorded) return { assessment: recorded, fresh: false };
     const record = decide(history);
     const { assessment: a, shadow } = record;
-    const [r] = await queryRows<{ outcome: 'recorded' | 'exists' | 'stale' }>(
-      this.db,
-      sql`select risk.record_decision(${merchantId}, ${input.paymentId}, ${input.account}, ${input.destination ?? null}, ${input.currency},
-                 ${input.amountMinor}::bigint, ${input.amountRefMinor ?? null}::bigint, ${input.referenceCurrency},
-                 ${a.score}::integer, ${a.decision}, ${JSON.stringify(a.reasons)}::jsonb, ${a.rules_version}, ${JSON.stringify(record.features)}::jsonb,
-                 ${shadow?.assessment.rules_version ?? null}, ${shadow?.assessment.score ?? null}::integer, ${shadow?.assessment.decision ?? null},
-                 ${shadow ? JSON.stringify(shadow.assessment.reasons) : null}::jsonb, ${shadow?.diverged ?? null}::boolean,
-                 ${now}::timestamptz, ${newest}::bigint) as outcome`,
-    );
+    const [r] = await runStatement<{ outcome: 'recorded' | 'exists' | 'stale' }>(this.db, RECORD_DECISION, [
+      merchantId,
+      input.paymentId,
+      input.account,
+      input.destination ?? null,
+      input.currency,
+      input.amountMinor.toString(),
+      input.amountRefMinor === undefined ? null : input.amountRefMinor.toString(),
+      input.referenceCurrency,
+      a.score,
+      a.decision,
+      JSON.stringify(a.reasons),
+      a.rules_version,
+      JSON.stringify(record.features),
+      shadow?.assessment.rules_version ?? null,
+      shadow?.assessment.score ?? null,
+      shadow?.assessment.decision ?? null,
+      shadow ? JSON.stringify(shadow.assessment.reasons) : null,
+      shadow?.diverged ?? null,
+      now,
+      newest,
+    ]);
     if (r.outcome === 'recorded') return { assessment: a, fresh: true, record };
     if (r.outcome === 'exists') {
       const earlier = await this.recorded(merchantId, input.paymentId);
@@ -257,32 +270,10 @@ export class RiskRepository {
     spec: HistorySpec,
     paymentId: string | undefined,
   ): Promise<{ history: HistoryFeatures; now: string; recorded?: RiskAssessment; newest: string | null }> {
-    const q = compiledQuery(spec);
-    /** The account's recorded payments, as rows of alias `a` (values always bound as parameters). */
-    const mine = (a: string) =>
-      sql`${sql.raw(a)}.merchant_id = ${merchantId} and ${sql.raw(a)}.account = ${account} and ${sql.raw(a)}.payment_id is not null`;
-    const seen =
-      destination === undefined
-        ? sql`null::boolean`
-        : sql`exists(select 1 from risk.decisions s where ${mine('s')} and s.destination = ${destination})`;
-    const recorded =
-      paymentId === undefined
-        ? sql`null::json`
-        : sql`(select json_build_object('score', r.score, 'decision', r.decision, 'reasons', r.reasons, 'rules_version', r.rules_version)
-                 from risk.decisions r where r.merchant_id = ${merchantId} and r.payment_id = ${paymentId})`;
-
-    // An aggregate without GROUP BY: exactly one row, also for an account never seen.
-    const [row] = await queryRows<HistoryRow>(
-      db,
-      sql`select statement_timestamp()::text as now, ${sql.raw(q.aggregates)},
-                 (select floor(extract(epoch from (statement_timestamp() - min(f.created_at))))::bigint::text from risk.decisions f where ${mine('f')}) as age,
-                 ${seen} as seen,
-                 array_to_string(array(select h.amount_ref_minor from risk.decisions h where ${mine('h')} ${sql.raw(q.sampleTail)}), ',') as hist,
-                 ${recorded} as recorded,
-                 (select n.id::text from risk.decisions n where ${mine('n')} order by n.created_at desc limit 1) as newest
-            from risk.decisions d
-           where ${mine('d')} ${sql.raw(q.scanTail)}`,
-    );
+    // An aggregate without GROUP BY: exactly one row, also for an account never seen. The text
+    // depends only on the spec and on which optional inputs are given: built once, prepared.
+    const text = historyText(compiledQuery(spec), destination !== undefined, paymentId !== undefined);
+    const [row] = await runStatement<HistoryRow>(db, text, [merchantId, account, destination ?? null, paymentId ?? null]);
     const bandCounts: Record<string, number> = {};
     for (const b of spec.bands) bandCounts[b.key] = Number(row[b.key]);
     const history: HistoryFeatures = {
@@ -363,6 +354,40 @@ function compiledQuery(spec: HistorySpec): CompiledQuery {
   };
   COMPILED.set(spec, compiled);
   return compiled;
+}
+
+/** risk.record_decision (migration 0003): 'recorded', 'exists' or 'stale'. */
+const RECORD_DECISION = `select risk.record_decision($1, $2, $3, $4, $5, $6::bigint, $7::bigint, $8, $9::integer, $10, $11::jsonb, $12,
+                                 $13::jsonb, $14, $15::integer, $16, $17::jsonb, $18::boolean, $19::timestamptz, $20::bigint) as outcome`;
+
+/** The history statement's text per spec and shape ($1 merchant, $2 account, $3 destination, $4 payment id: each referenced in every shape, so PostgreSQL knows its type). */
+const HISTORY_TEXTS = new WeakMap<CompiledQuery, Map<string, string>>();
+
+function historyText(q: CompiledQuery, withDestination: boolean, withPayment: boolean): string {
+  let texts = HISTORY_TEXTS.get(q);
+  if (!texts) HISTORY_TEXTS.set(q, (texts = new Map()));
+  const shape = `${withDestination}:${withPayment}`;
+  const cached = texts.get(shape);
+  if (cached) return cached;
+  /** The account's recorded payments, as rows of alias `a`. */
+  const mine = (a: string) => `${a}.merchant_id = $1 and ${a}.account = $2 and ${a}.payment_id is not null`;
+  const seen = withDestination
+    ? `exists(select 1 from risk.decisions s where ${mine('s')} and s.destination = $3::text)`
+    : '(case when $3::text is null then null::boolean end)';
+  const recorded = withPayment
+    ? `(select json_build_object('score', r.score, 'decision', r.decision, 'reasons', r.reasons, 'rules_version', r.rules_version)
+          from risk.decisions r where r.merchant_id = $1 and r.payment_id = $4::text)`
+    : '(case when $4::text is null then null::json end)';
+  const text = `select statement_timestamp()::text as now, ${q.aggregates},
+          (select floor(extract(epoch from (statement_timestamp() - min(f.created_at))))::bigint::text from risk.decisions f where ${mine('f')}) as age,
+          ${seen} as seen,
+          array_to_string(array(select h.amount_ref_minor from risk.decisions h where ${mine('h')} ${q.sampleTail}), ',') as hist,
+          ${recorded} as recorded,
+          (select n.id::text from risk.decisions n where ${mine('n')} order by n.created_at desc limit 1) as newest
+     from risk.decisions d
+    where ${mine('d')} ${q.scanTail}`;
+  texts.set(shape, text);
+  return text;
 }
 
 function toAssessment(row: AssessmentRow): RiskAssessment {
