@@ -186,14 +186,29 @@ function prometheusSuite(name: string, start: (opts: EnvironmentOptions) => Prom
         20_000,
         `gateway count = ${sent}`,
       );
-      const byService = await prom.query('sum by (service) (payment_requests_total)');
+      // Each target is scraped on its own schedule: wait until every service's last scrape came
+      // after the traffic (the payments counts below are complete), then compare exactly.
+      const paymentsGets = async () => (await value('sum(payment_requests_total{service="payments",route="payments.get"})')) - getsBase;
+      const paymentsDirect = async () =>
+        (await value('sum(payment_requests_total{service="payments",method="GET",route=~"/payments/:.+"})')) - directBase;
+      await eventually(
+        async () => ((await paymentsGets()) >= gets && (await paymentsDirect()) >= direct ? true : undefined),
+        20_000,
+        'the payments service scraped after the traffic',
+      );
+      const byService = await eventually(
+        async () => {
+          const r = await prom.query('sum by (service) (payment_requests_total)');
+          return r.length === SERVICES.length ? r : undefined;
+        },
+        20_000,
+        'every service scraped after the traffic',
+      );
       expect(byService.map((s) => s.metric.service).sort()).toEqual([...SERVICES].sort());
       // …and each forwarded RPC once by the service that handled it; a direct HTTP call to a
       // backend once too (as HTTP: its forward to its own handler is the same request).
-      expect((await value('sum(payment_requests_total{service="payments",route="payments.get"})')) - getsBase).toBe(gets);
-      expect((await value('sum(payment_requests_total{service="payments",method="GET",route=~"/payments/:.+"})')) - directBase).toBe(
-        direct,
-      );
+      expect(await paymentsGets()).toBe(gets);
+      expect(await paymentsDirect()).toBe(direct);
       // Process metrics once per process (the jest process hosts all five services in both modes here).
       const rss = await prom.query('process_resident_memory_bytes');
       expect(rss).toHaveLength(1);
