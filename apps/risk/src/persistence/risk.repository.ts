@@ -150,27 +150,9 @@ export class RiskRepository {
     );
     if (recorded) return { assessment: recorded, fresh: false };
     const record = decide(history);
-    const { assessment: a, shadow } = record;
+    const a = record.assessment;
     const [r] = await runStatement<{ outcome: 'recorded' | 'exists' | 'stale' }>(this.db, RECORD_DECISION, [
-      merchantId,
-      input.paymentId,
-      input.account,
-      input.destination ?? null,
-      input.currency,
-      input.amountMinor.toString(),
-      input.amountRefMinor === undefined ? null : input.amountRefMinor.toString(),
-      input.referenceCurrency,
-      a.score,
-      a.decision,
-      JSON.stringify(a.reasons),
-      a.rules_version,
-      JSON.stringify(record.features),
-      shadow?.assessment.rules_version ?? null,
-      shadow?.assessment.score ?? null,
-      shadow?.assessment.decision ?? null,
-      shadow ? JSON.stringify(shadow.assessment.reasons) : null,
-      shadow?.diverged ?? null,
-      now,
+      ...decisionValues(merchantId, input, record, now),
       newest,
     ]);
     if (r.outcome === 'recorded') return { assessment: a, fresh: true, record };
@@ -193,20 +175,8 @@ export class RiskRepository {
       const { history, now, recorded } = await this.historyIn(tx, merchantId, input.account, input.destination, spec, input.paymentId);
       if (recorded) return { assessment: recorded, fresh: false };
       const record = decide(history);
-      const { assessment: a, shadow } = record;
-      const inserted = await queryRows<{ id: string }>(
-        tx,
-        sql`insert into risk.decisions (merchant_id, payment_id, account, destination, currency, amount_minor, amount_ref_minor, ref_currency,
-                                        score, decision, reasons, rules_version, features,
-                                        shadow_rules_version, shadow_score, shadow_decision, shadow_reasons, shadow_diverged, created_at)
-            values (${merchantId}, ${input.paymentId}, ${input.account}, ${input.destination ?? null}, ${input.currency}, ${input.amountMinor},
-                    ${input.amountRefMinor ?? null}, ${input.referenceCurrency},
-                    ${a.score}, ${a.decision}, ${JSON.stringify(a.reasons)}::jsonb, ${a.rules_version}, ${JSON.stringify(record.features)}::jsonb,
-                    ${shadow?.assessment.rules_version ?? null}, ${shadow?.assessment.score ?? null}, ${shadow?.assessment.decision ?? null},
-                    ${shadow ? JSON.stringify(shadow.assessment.reasons) : null}::jsonb, ${shadow?.diverged ?? null}, ${now}::timestamptz)
-            on conflict do nothing returning id::text`,
-      );
-      if (inserted.length > 0) return { assessment: a, fresh: true, record };
+      const inserted = await runStatement<{ id: string }>(tx, INSERT_DECISION, decisionValues(merchantId, input, record, now));
+      if (inserted.length > 0) return { assessment: record.assessment, fresh: true, record };
       const [row] = await queryRows<AssessmentRow>(
         tx,
         sql`select score, decision, reasons, rules_version from risk.decisions where merchant_id = ${merchantId} and payment_id = ${input.paymentId}`,
@@ -356,9 +326,44 @@ function compiledQuery(spec: HistorySpec): CompiledQuery {
   return compiled;
 }
 
+/** A decision's values, in the column order of INSERT_DECISION and of risk.record_decision's first 19 parameters. */
+function decisionValues(merchantId: string, input: DecisionInput, record: DecisionRecord, now: string): unknown[] {
+  const { assessment: a, shadow } = record;
+  return [
+    merchantId,
+    input.paymentId,
+    input.account,
+    input.destination ?? null,
+    input.currency,
+    input.amountMinor.toString(),
+    input.amountRefMinor === undefined ? null : input.amountRefMinor.toString(),
+    input.referenceCurrency,
+    a.score,
+    a.decision,
+    JSON.stringify(a.reasons),
+    a.rules_version,
+    JSON.stringify(record.features),
+    shadow?.assessment.rules_version ?? null,
+    shadow?.assessment.score ?? null,
+    shadow?.assessment.decision ?? null,
+    shadow ? JSON.stringify(shadow.assessment.reasons) : null,
+    shadow?.diverged ?? null,
+    now,
+  ];
+}
+
+const DECISION_PARAMS = `$1, $2, $3, $4, $5, $6::bigint, $7::bigint, $8, $9::integer, $10, $11::jsonb, $12, $13::jsonb,
+                         $14, $15::integer, $16, $17::jsonb, $18::boolean, $19::timestamptz`;
+
+/** The locked path's insert (the account's lock is held by the transaction). */
+const INSERT_DECISION = `insert into risk.decisions (merchant_id, payment_id, account, destination, currency, amount_minor, amount_ref_minor,
+                                                     ref_currency, score, decision, reasons, rules_version, features,
+                                                     shadow_rules_version, shadow_score, shadow_decision, shadow_reasons,
+                                                     shadow_diverged, created_at)
+                         values (${DECISION_PARAMS}) on conflict do nothing returning id::text`;
+
 /** risk.record_decision (migration 0003): 'recorded', 'exists' or 'stale'. */
-const RECORD_DECISION = `select risk.record_decision($1, $2, $3, $4, $5, $6::bigint, $7::bigint, $8, $9::integer, $10, $11::jsonb, $12,
-                                 $13::jsonb, $14, $15::integer, $16, $17::jsonb, $18::boolean, $19::timestamptz, $20::bigint) as outcome`;
+const RECORD_DECISION = `select risk.record_decision(${DECISION_PARAMS}, $20::bigint) as outcome`;
 
 /** The history statement's text per spec and shape ($1 merchant, $2 account, $3 destination, $4 payment id: each referenced in every shape, so PostgreSQL knows its type). */
 const HISTORY_TEXTS = new WeakMap<CompiledQuery, Map<string, string>>();

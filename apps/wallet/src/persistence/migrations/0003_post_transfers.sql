@@ -1,3 +1,45 @@
+-- Claims a journal reference for legs: a new journal (o_replayed false), or the one already
+-- posted under it when its entries are exactly these legs (o_replayed true); any other journal
+-- under that reference is refused with REFERENCE_REUSED (raised as below: SQLSTATE 'WLREF').
+-- p_legs: [{"account": text, "currency": text, "delta": "signed minor units as text", ...}].
+CREATE OR REPLACE FUNCTION "wallet"."claim_journal"(
+	p_merchant text,
+	p_kind text,
+	p_reference text,
+	p_legs jsonb,
+	OUT o_journal_id bigint,
+	OUT o_created_at timestamptz,
+	OUT o_replayed boolean
+) LANGUAGE plpgsql AS $$
+DECLARE
+	v_journal_ref text := p_kind || ':' || p_reference;
+BEGIN
+	INSERT INTO wallet.journals (merchant_id, kind, reference)
+	VALUES (p_merchant, p_kind, v_journal_ref)
+	ON CONFLICT DO NOTHING
+	RETURNING id, created_at INTO o_journal_id, o_created_at;
+	IF o_journal_id IS NOT NULL THEN
+		o_replayed := false;
+		RETURN;
+	END IF;
+	SELECT j.id, j.created_at INTO o_journal_id, o_created_at
+	  FROM wallet.journals j WHERE j.merchant_id = p_merchant AND j.reference = v_journal_ref;
+	IF EXISTS (
+		(SELECT e.account_id, e.currency::text, e.amount_minor FROM wallet.entries e WHERE e.journal_id = o_journal_id
+		 EXCEPT ALL
+		 SELECT l->>'account', l->>'currency', (l->>'delta')::bigint FROM jsonb_array_elements(p_legs) l)
+		UNION ALL
+		(SELECT l->>'account', l->>'currency', (l->>'delta')::bigint FROM jsonb_array_elements(p_legs) l
+		 EXCEPT ALL
+		 SELECT e.account_id, e.currency::text, e.amount_minor FROM wallet.entries e WHERE e.journal_id = o_journal_id)
+	) THEN
+		RAISE EXCEPTION USING ERRCODE = 'WLREF', MESSAGE = 'REFERENCE_REUSED',
+			DETAIL = jsonb_build_object('kind', 'REFERENCE_REUSED', 'reference', p_reference)::text;
+	END IF;
+	o_replayed := true;
+END
+$$;
+--> statement-breakpoint
 -- A transfer posted in one statement (one round trip). `wallet.post_transfer` is one transfer, the
 -- same steps and refusals as the ledger's TypeScript operations (see ledger-tx.ts); a refusal is
 -- raised with SQLSTATE 'WLREF', message = its kind, detail = its fields as JSON.
@@ -14,7 +56,6 @@ CREATE OR REPLACE FUNCTION "wallet"."post_transfer"(
 	OUT o_replayed boolean
 ) LANGUAGE plpgsql AS $$
 DECLARE
-	v_journal_ref text := 'transfer:' || p_reference;
 	v_id text;
 	v_status text;
 	v_overdraft boolean;
@@ -28,29 +69,11 @@ DECLARE
 	v_available bigint;
 BEGIN
 	-- 1. Claim the reference. Taken already: a replay if its entries are exactly these legs.
-	INSERT INTO wallet.journals (merchant_id, kind, reference)
-	VALUES (p_merchant, 'transfer', v_journal_ref)
-	ON CONFLICT DO NOTHING
-	RETURNING id, created_at INTO o_journal_id, o_created_at;
-	IF o_journal_id IS NULL THEN
-		SELECT j.id, j.created_at INTO o_journal_id, o_created_at
-		  FROM wallet.journals j WHERE j.merchant_id = p_merchant AND j.reference = v_journal_ref;
-		IF EXISTS (
-			(SELECT e.account_id, e.currency::text, e.amount_minor FROM wallet.entries e WHERE e.journal_id = o_journal_id
-			 EXCEPT ALL
-			 SELECT l->>'account', l->>'currency', (l->>'delta')::bigint FROM jsonb_array_elements(p_legs) l)
-			UNION ALL
-			(SELECT l->>'account', l->>'currency', (l->>'delta')::bigint FROM jsonb_array_elements(p_legs) l
-			 EXCEPT ALL
-			 SELECT e.account_id, e.currency::text, e.amount_minor FROM wallet.entries e WHERE e.journal_id = o_journal_id)
-		) THEN
-			RAISE EXCEPTION USING ERRCODE = 'WLREF', MESSAGE = 'REFERENCE_REUSED',
-				DETAIL = jsonb_build_object('kind', 'REFERENCE_REUSED', 'reference', p_reference)::text;
-		END IF;
-		o_replayed := true;
+	SELECT c.o_journal_id, c.o_created_at, c.o_replayed INTO o_journal_id, o_created_at, o_replayed
+	  FROM wallet.claim_journal(p_merchant, 'transfer', p_reference, p_legs) c;
+	IF o_replayed THEN
 		RETURN;
 	END IF;
-	o_replayed := false;
 
 	-- 2. Both wallets must exist and be active; share-locked (in id order) so a freeze cannot interleave.
 	PERFORM 1 FROM wallet.accounts a

@@ -20,38 +20,19 @@ CREATE OR REPLACE FUNCTION "wallet"."post_deposit"(
 	OUT o_held_minor bigint
 ) LANGUAGE plpgsql AS $$
 DECLARE
-	v_journal_ref text := 'deposit:' || p_reference;
 	v_status text;
 	v_leg jsonb;
 	v_after bigint;
 	v_afters bigint[] := '{}';
 BEGIN
 	-- 1. Claim the reference. Taken already: a replay if its entries are exactly these legs.
-	INSERT INTO wallet.journals (merchant_id, kind, reference)
-	VALUES (p_merchant, 'deposit', v_journal_ref)
-	ON CONFLICT DO NOTHING
-	RETURNING id, created_at INTO o_journal_id, o_created_at;
-	IF o_journal_id IS NULL THEN
-		SELECT j.id, j.created_at INTO o_journal_id, o_created_at
-		  FROM wallet.journals j WHERE j.merchant_id = p_merchant AND j.reference = v_journal_ref;
-		IF EXISTS (
-			(SELECT e.account_id, e.currency::text, e.amount_minor FROM wallet.entries e WHERE e.journal_id = o_journal_id
-			 EXCEPT ALL
-			 SELECT l->>'account', l->>'currency', (l->>'delta')::bigint FROM jsonb_array_elements(p_legs) l)
-			UNION ALL
-			(SELECT l->>'account', l->>'currency', (l->>'delta')::bigint FROM jsonb_array_elements(p_legs) l
-			 EXCEPT ALL
-			 SELECT e.account_id, e.currency::text, e.amount_minor FROM wallet.entries e WHERE e.journal_id = o_journal_id)
-		) THEN
-			RAISE EXCEPTION USING ERRCODE = 'WLREF', MESSAGE = 'REFERENCE_REUSED',
-				DETAIL = jsonb_build_object('kind', 'REFERENCE_REUSED', 'reference', p_reference)::text;
-		END IF;
-		o_replayed := true;
+	SELECT c.o_journal_id, c.o_created_at, c.o_replayed INTO o_journal_id, o_created_at, o_replayed
+	  FROM wallet.claim_journal(p_merchant, 'deposit', p_reference, p_legs) c;
+	IF o_replayed THEN
 		SELECT b.ledger_minor, b.held_minor INTO o_ledger_minor, o_held_minor FROM wallet.balances b
 		 WHERE b.merchant_id = p_merchant AND b.account_id = p_account AND b.currency = p_currency::bpchar;
 		RETURN;
 	END IF;
-	o_replayed := false;
 
 	-- 2. The wallet must exist and be active; share-locked so a freeze cannot interleave.
 	SELECT a.status INTO v_status FROM wallet.accounts a
