@@ -97,11 +97,13 @@ export class PaymentsRepository {
         .where(and(eq(payments.merchantId, merchantId), eq(payments.idempotencyKey, p.idempotencyKey)));
       if (!byKey) {
         const [byId] = await this.db
-          .select({ id: payments.id })
+          .select({ id: payments.id, idempotencyKey: payments.idempotencyKey })
           .from(payments)
           .where(and(eq(payments.merchantId, merchantId), eq(payments.id, p.id)));
-        if (byId) return { kind: 'id_exists' };
-        continue; // released by a failed attempt in between: insert again
+        if (byId && byId.idempotencyKey !== p.idempotencyKey) return { kind: 'id_exists' };
+        // Released by a failed attempt in between (and maybe re-inserted under this same key by a
+        // concurrent claim since): look again.
+        continue;
       }
       if (byKey.requestHash !== p.requestHash) return { kind: 'key_reused', row: byKey };
       if (byKey.status !== 'PROCESSING') return { kind: 'done', row: byKey };
