@@ -33,7 +33,9 @@ export const conversions = fxSchema.table(
   },
   (t) => [
     index('conversions_merchant_created_idx').on(t.merchantId, t.createdAt),
-    uniqueIndex('conversions_merchant_reference_uq').on(t.merchantId, t.reference),
+    // The reference first, so it never shares the merchant_id prefix of the index above (see
+    // payments' 0006 migration: a statistics-free generic plan could confuse the two).
+    uniqueIndex('conversions_merchant_reference_uq').on(t.reference, t.merchantId),
   ],
 );
 

@@ -49,7 +49,10 @@ export const payments = paymentsSchema.table(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.merchantId, t.id] }), uniqueIndex('payments_idempotency_key_uq').on(t.merchantId, t.idempotencyKey)],
+  // The key first: with merchant_id leading, a generic plan made while the table had no
+  // statistics could use this index's merchant_id prefix for "merchant_id = $1 and id = $2"
+  // and scan every payment of the merchant (migration 0006).
+  (t) => [primaryKey({ columns: [t.merchantId, t.id] }), uniqueIndex('payments_idempotency_key_uq').on(t.idempotencyKey, t.merchantId)],
 );
 
 /** The audit trail: every state change of a payment, when and why. */

@@ -39,12 +39,15 @@ export const decisions = riskSchema.table(
     shadowDiverged: boolean('shadow_diverged'),
     createdAt: createdAt(),
   },
+  // Each index leads with its own selective column (account, payment), never with merchant_id:
+  // before a table has statistics, a cached generic plan could otherwise take one index's
+  // merchant_id prefix for another's lookup and scan every decision of the merchant.
   (t) => [
-    index('decisions_account_created_idx').on(t.merchantId, t.account, t.createdAt),
-    index('decisions_account_destination_idx').on(t.merchantId, t.account, t.destination),
+    index('decisions_account_created_idx').on(t.account, t.merchantId, t.createdAt),
+    index('decisions_account_destination_idx').on(t.account, t.merchantId, t.destination),
     // A payment is scored once: retries read the recorded decision instead of counting again.
     uniqueIndex('decisions_payment_uq')
-      .on(t.merchantId, t.paymentId)
+      .on(t.paymentId, t.merchantId)
       .where(sql`${t.paymentId} is not null`),
     // Divergent shadow decisions, for reviewing a draft rules file.
     index('decisions_shadow_diverged_idx')
