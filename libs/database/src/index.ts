@@ -4,3 +4,4 @@ export * from './paths';
 export * from './columns';
 export * from './retry';
 export * from './statements';
+export * from './keyed-batcher';

@@ -39,23 +39,24 @@ export function rowOf<T extends PgTable>(table: T, raw: Record<string, unknown>)
 }
 
 /**
- * `set` clause parameters for some of a table's columns, by property name: each value encoded as
- * its column would (jsonb as JSON text, bigint and dates as text), numbered from `firstParam`.
+ * Some of a table's columns as a JSON object by database column name, for
+ * `jsonb_populate_record(row, patch)` in a batched update: each value as its column's input
+ * text (bigint and dates as text), json and jsonb columns as the JSON value itself.
  */
-export function setClause<T extends PgTable>(
-  table: T,
-  values: Partial<T['$inferInsert']>,
-  firstParam: number,
-): { text: string; params: unknown[] } {
+export function jsonPatch<T extends PgTable>(table: T, values: Partial<T['$inferInsert']>): Record<string, unknown> {
   const columns = getTableColumns(table);
-  const parts: string[] = [];
-  const params: unknown[] = [];
+  const patch: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
     if (value === undefined) continue;
     const column = columns[key];
-    if (!column) throw new Error(`setClause: ${key} is not a column`);
-    params.push(value === null ? null : column.mapToDriverValue(value));
-    parts.push(`"${column.name}" = $${firstParam + params.length - 1}`);
+    if (!column) throw new Error(`jsonPatch: ${key} is not a column`);
+    const json = column.columnType === 'PgJsonb' || column.columnType === 'PgJson';
+    if (value === null || json) {
+      patch[column.name] = value;
+      continue;
+    }
+    const driven: unknown = column.mapToDriverValue(value);
+    patch[column.name] = typeof driven === 'bigint' ? driven.toString() : driven instanceof Date ? driven.toISOString() : driven;
   }
-  return { text: parts.join(', '), params };
+  return patch;
 }

@@ -261,6 +261,43 @@ describe.each<Driver>(DRIVERS)('PaymentsRepository on %s', (driver) => {
     expect(await repo.finish(attempt(m, p.id, at(60_000)), CAPTURED)).toMatchObject({ status: 'CAPTURED' });
   });
 
+  it('concurrent writes of many attempts (batched): each applies only under its own lease, each final state gets one event', async () => {
+    const m = merchant('batch');
+    const ps = Array.from({ length: 12 }, () => payment());
+    for (const p of ps) await repo.claim(m, p, at(30_000), T0);
+    const lease = (i: number) => (i % 4 === 3 ? at(29_999) : at(30_000)); // every 4th attempt is not the owner
+    const failed: Outcome = { status: 'FAILED', failureCode: 'INSUFFICIENT_FUNDS', failureMessage: 'no', failureDetails: { need: '1' } };
+    const results = await Promise.all(
+      ps.map((p, i) => {
+        const a = attempt(m, p.id, lease(i));
+        if (i % 3 === 0) return repo.progress(a, 'wallet', { debitCurrency: 'EUR', debitAmountMinor: 10n ** 15n + BigInt(i) });
+        return repo.finish(a, i % 3 === 1 ? CAPTURED : failed);
+      }),
+    );
+    for (const [i, p] of ps.entries()) {
+      const row = (await repo.find(m, p.id))!;
+      const events = await repo.listEvents(m, 10, p.id);
+      if (i % 4 === 3) {
+        expect([results[i], row.status, row.step, row.debitCurrency, events.rows]).toEqual([undefined, 'PROCESSING', 'accounts', null, []]);
+      } else if (i % 3 === 0) {
+        expect([row.status, row.step, row.debitCurrency, row.debitAmountMinor, events.rows]).toEqual([
+          'PROCESSING',
+          'wallet',
+          'EUR',
+          10n ** 15n + BigInt(i),
+          [],
+        ]);
+      } else {
+        const status = i % 3 === 1 ? 'CAPTURED' : 'FAILED';
+        expect(results[i]).toMatchObject({ status, step: null, leaseExpiresAt: null });
+        expect(row).toMatchObject({ status, amountMinor: p.amountMinor, metadata: p.metadata });
+        if (status === 'FAILED') expect(row).toMatchObject({ failureCode: 'INSUFFICIENT_FUNDS', failureDetails: { need: '1' } });
+        else expect(row).toMatchObject({ debitAmountMinor: 12345n, risk: CAPTURED.risk });
+        expect(events.rows.map((e) => [e.fromStatus, e.toStatus])).toEqual([['PROCESSING', status]]);
+      }
+    }
+  });
+
   it('keeps merchants apart: the same id and key under another merchant is another payment', async () => {
     const m1 = merchant('iso1');
     const m2 = merchant('iso2');

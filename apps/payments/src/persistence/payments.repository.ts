@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { and, asc, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import { Db, InjectDb, queryRows, rowOf, runStatement, setClause } from '@paygate/database';
+import { and, asc, desc, eq, getTableColumns, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { BatchResult, Db, InjectDb, KeyedBatcher, jsonPatch, queryRows, retryTransaction, rowOf, runStatement } from '@paygate/database';
 import { idempotencyKeys, paymentEvents, payments, refunds } from './schema';
 
 export type PaymentRow = typeof payments.$inferSelect;
@@ -52,6 +52,9 @@ export type Outcome = Pick<
  */
 @Injectable()
 export class PaymentsRepository {
+  /** A merchant's fenced writes (progress, final states) that arrive while one batch runs: the next statement. */
+  private readonly writes = new KeyedBatcher<FencedWrite, PaymentRow | undefined>((items) => this.writeBatch(items));
+
   constructor(@InjectDb() private readonly db: Db) {}
 
   /**
@@ -135,11 +138,7 @@ export class PaymentsRepository {
 
   /** Records progress (its step, and what it has decided so far), if this attempt still owns the payment. */
   async progress(attempt: Attempt, step: string, fields: Partial<Outcome> = {}): Promise<void> {
-    const set = setClause(payments, { ...fields, step }, 4);
-    await runStatement(this.db, `update payments.payments set ${set.text}, updated_at = now() where ${OWNED}`, [
-      ...ownedParams(attempt),
-      ...set.params,
-    ]);
+    await this.writes.submit(attempt.merchantId, { attempt, patch: jsonPatch(payments, { ...fields, step }), reason: null });
   }
 
   /**
@@ -149,18 +148,32 @@ export class PaymentsRepository {
   async finish(attempt: Attempt, outcome: Outcome): Promise<PaymentRow | undefined> {
     const reason =
       outcome.failureCode ?? (outcome.status === 'PENDING' ? 'risk review' : outcome.status === 'AUTHORIZED' ? 'authorized' : 'captured');
-    // One statement (one round trip, atomic on its own): the owned update, and its audit event
-    // from the updated row, so there is an event exactly when the update happened.
-    const set = setClause(payments, { ...outcome, step: null, leaseExpiresAt: null }, 5);
-    const [raw] = await runStatement<Record<string, unknown>>(
-      this.db,
-      `with u as (update payments.payments set ${set.text}, updated_at = now() where ${OWNED} returning *),
-            e as (insert into payments.payment_events (merchant_id, payment_id, from_status, to_status, reason)
-                  select merchant_id, id, 'PROCESSING', status, $4::text from u)
-       select * from u`,
-      [...ownedParams(attempt), reason, ...set.params],
+    const patch = jsonPatch(payments, { ...outcome, step: null, leaseExpiresAt: null });
+    return this.writes.submit(attempt.merchantId, { attempt, patch, reason });
+  }
+
+  /**
+   * Fenced writes of several attempts in one statement (atomic on its own): each updates its
+   * payment only while its attempt owns it, and a final state adds its audit event from the
+   * updated row, so there is an event exactly when the update happened. A deadlock with
+   * another replica's batch runs the statement again.
+   */
+  private async writeBatch(items: FencedWrite[]): Promise<Array<BatchResult<PaymentRow | undefined>>> {
+    const payload = JSON.stringify(
+      items.map((w) => ({
+        m: w.attempt.merchantId,
+        id: w.attempt.id,
+        lease: w.attempt.lease.toISOString(),
+        reason: w.reason,
+        patch: w.patch,
+      })),
     );
-    return raw && rowOf(payments, raw);
+    const rows = await retryTransaction(() => runStatement<Record<string, unknown>>(this.db, FENCED_WRITES, [payload]));
+    const byItem = new Map(rows.map((r) => [Number(r.item), r]));
+    return items.map((_, i) => {
+      const raw = byItem.get(i + 1);
+      return { ok: true, value: raw && rowOf(payments, raw) };
+    });
   }
 
   /**
@@ -443,12 +456,38 @@ const CLAIM = `
   select false, p.* from payments.payments p
    where p.merchant_id = $1 and p.idempotency_key = $3 and not exists (select 1 from ins)`;
 
-/** This attempt still owns the payment ($1 merchant, $2 id, $3 lease). */
-const OWNED = `merchant_id = $1 and id = $2 and status = 'PROCESSING' and lease_expires_at = $3`;
-
-function ownedParams(a: Attempt): unknown[] {
-  return [a.merchantId, a.id, a.lease.toISOString()];
+/** A write of one attempt, fenced by its lease: `reason` (final states only) is its audit event's. */
+interface FencedWrite {
+  attempt: Attempt;
+  patch: Record<string, unknown>;
+  reason: string | null;
 }
+
+/** The columns an attempt's writes may change (all but the key and the timestamps). */
+const PATCHABLE = Object.values(getTableColumns(payments))
+  .map((c) => `"${c.name}"`)
+  .filter((c) => !['"merchant_id"', '"id"', '"created_at"', '"updated_at"'].includes(c));
+
+/**
+ * $1: [{m, id, lease, reason, patch}]. Each payment's columns not in its patch keep their values
+ * (`jsonb_populate_record` over the row); `item` is the 1-based position of the write.
+ */
+const FENCED_WRITES = `
+  with v as (
+    select w.n as item, w.value->>'m' as merchant_id, w.value->>'id' as id, (w.value->>'lease')::timestamptz as lease,
+           w.value->>'reason' as reason, w.value->'patch' as patch
+      from jsonb_array_elements($1::jsonb) with ordinality as w(value, n)),
+  u as (
+    update payments.payments p
+       set (${PATCHABLE.join(', ')}) = (select ${PATCHABLE.map((c) => `r.${c}`).join(', ')} from jsonb_populate_record(p, v.patch) r),
+           updated_at = now()
+      from v
+     where p.merchant_id = v.merchant_id and p.id = v.id and p.status = 'PROCESSING' and p.lease_expires_at = v.lease
+    returning p.*, v.item, v.reason),
+  e as (
+    insert into payments.payment_events (merchant_id, payment_id, from_status, to_status, reason)
+    select merchant_id, id, 'PROCESSING', status, reason from u where reason is not null order by item)
+  select * from u`;
 
 function owned(a: Attempt) {
   return and(

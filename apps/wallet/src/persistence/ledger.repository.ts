@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
-import { Db, InjectDb, queryRows, retryTransaction, runStatement, sqlStateOf } from '@paygate/database';
+import { BatchResult, Db, InjectDb, KeyedBatcher, queryRows, retryTransaction, runStatement, sqlStateOf } from '@paygate/database';
 import {
   LedgerRefused,
   PostedJournal,
@@ -19,7 +19,6 @@ import {
   refuseDebit,
   requireActiveWallets,
 } from './ledger-tx';
-import { BatchResult, KeyedBatcher } from './keyed-batcher';
 import {
   Leg,
   LedgerRuleError,
@@ -178,7 +177,12 @@ export interface DepositRecord extends PostedJournal {
  */
 @Injectable()
 export class LedgerRepository {
+  /** A merchant's transfers that arrive while one of its batches posts: the next batch. */
   private readonly transfers = new KeyedBatcher<TransferItem, PostedJournal>((items) => this.transferBatch(items));
+  /** A merchant's account lookups that arrive while one runs: one statement for all their ids. */
+  private readonly lookups = new KeyedBatcher<{ merchantId: string; ids: string[] }, Map<string, AccountRecord>>((items) =>
+    this.findAccountsBatch(items),
+  );
 
   constructor(@InjectDb() private readonly db: Db) {}
 
@@ -249,6 +253,13 @@ export class LedgerRepository {
   }
 
   async findAccounts(merchantId: string, accountIds: string[]): Promise<Map<string, AccountRecord>> {
+    return this.lookups.submit(merchantId, { merchantId, ids: accountIds });
+  }
+
+  private async findAccountsBatch(
+    items: Array<{ merchantId: string; ids: string[] }>,
+  ): Promise<Array<BatchResult<Map<string, AccountRecord>>>> {
+    const ids = [...new Set(items.flatMap((i) => i.ids))];
     const rows = await runStatement<{
       id: string;
       kind: string;
@@ -257,8 +268,8 @@ export class LedgerRepository {
       allow_overdraft: boolean;
       created_at: Date | string;
       currencies: string[] | null;
-    }>(this.db, FIND_ACCOUNTS, [merchantId, accountIds]);
-    return new Map(
+    }>(this.db, FIND_ACCOUNTS, [items[0].merchantId, ids]);
+    const all = new Map<string, AccountRecord>(
       rows.map((r) => [
         r.id,
         {
@@ -272,17 +283,25 @@ export class LedgerRepository {
         },
       ]),
     );
+    return items.map((item) => {
+      const found = new Map<string, AccountRecord>();
+      for (const id of item.ids) {
+        const a = all.get(id);
+        if (a) found.set(id, a);
+      }
+      return { ok: true, value: found };
+    });
   }
 
   /** Posts a transfer journal (2 entries, or 4 through the house FX account), idempotent on `reference`. */
   async transfer(merchantId: string, reference: string, m: Movement): Promise<PostedJournal> {
     const legs = transferLegs(m);
-    return this.transfers.submit(`${merchantId}|${m.sourceAccount}`, { merchantId, reference, m, legs });
+    return this.transfers.submit(merchantId, { merchantId, reference, m, legs });
   }
 
   /**
-   * Transfers from one source wallet, together in one statement (`wallet.post_transfers`, see
-   * migration 0003): each in a subtransaction of its own, so a refused one (insufficient funds…)
+   * A merchant's transfers, together in one statement (`wallet.post_transfers`, see migration
+   * 0003; a hot wallet's transfers share its balance row's lock): each in a subtransaction of its own, so a refused one (insufficient funds…)
    * rolls back alone; one commit, one round trip. Anything but a refusal fails the whole batch
    * (a deadlock or serialization failure runs it again).
    */

@@ -4,8 +4,11 @@ export type BatchResult<O> = { ok: true; value: O } | { ok: false; error: unknow
 /**
  * A single writer per key: the first item for a key runs at once; items arriving for the same
  * key while it runs wait and then run together as one batch (up to `max`), in arrival order.
- * For the ledger, the key is the source wallet: a hot wallet's transfers share one transaction
- * (one commit, one hold of its balance row's lock) instead of queueing on that lock one by one.
+ * Under load, N concurrent calls become a few statements instead of N round trips (each costs
+ * the database a wake-up and a transaction, and this process a socket write); alone, a call runs
+ * at once, as it would unbatched. The ledger batches a merchant's transfers (one transaction,
+ * one hold of a hot balance row's lock); wallet lookups, payments' writes and risk's reads batch
+ * per merchant too.
  */
 export class KeyedBatcher<I, O> {
   private readonly queues = new Map<string, Array<{ input: I; resolve: (v: O) => void; reject: (e: unknown) => void }>>();
