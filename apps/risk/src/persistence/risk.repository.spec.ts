@@ -332,6 +332,38 @@ describe.each<Driver>(DRIVERS)('RiskRepository on %s', (driver) => {
     expect(await repo.stored(m, 'PAY-NONE')).toBeUndefined();
   });
 
+  it('concurrent decisions of many accounts (batched reads and records): each sees its own account, each is recorded once', async () => {
+    const m = merchant('batch');
+    const accounts = Array.from({ length: 8 }, (_, k) => `ACC_BATCH_${k}`);
+    for (const [k, account] of accounts.entries()) {
+      for (let j = 0; j < k; j++) await insertDecision(m, { account, destination: j === 0 ? 'ACC_SEEN' : null });
+    }
+    const again = input({ account: accounts[5] });
+    await repo.decideOnce(m, again, SPEC, record(DECLINE));
+
+    const seen: Record<string, HistoryFeatures> = {};
+    const decide = (account: string) => (h: HistoryFeatures) => {
+      seen[account] = h;
+      return record(APPROVE)(h);
+    };
+    const inputs = accounts.map((account, k) => (k === 5 ? again : input({ account, destination: 'ACC_SEEN' })));
+    const [decided, dry] = await Promise.all([
+      Promise.all(inputs.map((i) => repo.decideOnce(m, i, SPEC, decide(i.account)))),
+      Promise.all(accounts.map((account) => repo.history(m, account, undefined, SPEC))),
+    ]);
+    for (const [k, account] of accounts.entries()) {
+      expect(dry[k].count24h).toBe(k + (k === 5 ? 1 : 0));
+      if (k === 5) {
+        // Recorded before: its first assessment comes back, nothing decided again.
+        expect([decided[k], seen[account]]).toEqual([{ assessment: DECLINE, fresh: false }, undefined]);
+        continue;
+      }
+      expect(decided[k]).toMatchObject({ assessment: APPROVE, fresh: true });
+      expect([seen[account].count24h, seen[account].destinationSeen]).toEqual([k, k > 0]);
+      expect(await rowsFor(m, inputs[k].paymentId)).toHaveLength(1);
+    }
+  });
+
   it('keeps merchants apart: history, seen destinations and the once-per-payment record', async () => {
     const m1 = merchant('iso1');
     const m2 = merchant('iso2');

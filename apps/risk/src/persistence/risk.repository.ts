@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
-import { Db, InjectDb, queryRows, runStatement } from '@paygate/database';
+import { BatchResult, Db, InjectDb, KeyedBatcher, queryRows, retryTransaction, runStatement } from '@paygate/database';
 import { WINDOWS, type FeaturesJson, type HistoryFeatures, type HistorySpec, type RiskAssessment } from '../domain';
 
 export interface DecisionInput {
@@ -78,6 +78,11 @@ interface AssessmentRow {
  */
 @Injectable()
 export class RiskRepository {
+  /** A merchant's history reads (same spec and shape) that arrive while one runs: one statement. */
+  private readonly reads = new KeyedBatcher<HistoryRead, HistoryRow>((items) => this.readBatch(items));
+  /** A merchant's optimistic records that arrive while one batch records: one statement. */
+  private readonly records = new KeyedBatcher<unknown[], RecordOutcome>((items) => this.recordBatch(items));
+
   constructor(@InjectDb() private readonly db: Db) {}
 
   async recorded(merchantId: string, paymentId: string): Promise<RiskAssessment | undefined> {
@@ -151,12 +156,9 @@ export class RiskRepository {
     if (recorded) return { assessment: recorded, fresh: false };
     const record = decide(history);
     const a = record.assessment;
-    const [r] = await runStatement<{ outcome: 'recorded' | 'exists' | 'stale' }>(this.db, RECORD_DECISION, [
-      ...decisionValues(merchantId, input, record, now),
-      newest,
-    ]);
-    if (r.outcome === 'recorded') return { assessment: a, fresh: true, record };
-    if (r.outcome === 'exists') {
+    const outcome = await this.records.submit(merchantId, [...decisionValues(merchantId, input, record, now), newest]);
+    if (outcome === 'recorded') return { assessment: a, fresh: true, record };
+    if (outcome === 'exists') {
       const earlier = await this.recorded(merchantId, input.paymentId);
       if (earlier) return { assessment: earlier, fresh: false };
     }
@@ -225,6 +227,40 @@ export class RiskRepository {
     };
   }
 
+  /** Several history reads of one merchant, spec and shape in one statement (a lateral read per item). */
+  private async readBatch(items: HistoryRead[]): Promise<Array<BatchResult<HistoryRow>>> {
+    const [first] = items;
+    if (items.length === 1) {
+      const text = historyText(first.compiled, first.withDestination, first.withPayment);
+      const [row] = await runStatement<HistoryRow>(this.db, text, [first.merchantId, first.account, first.destination, first.paymentId]);
+      return [{ ok: true, value: row }];
+    }
+    const rows = await runStatement<HistoryRow & { item: number }>(
+      this.db,
+      historyBatchText(first.compiled, first.withDestination, first.withPayment),
+      [first.merchantId, items.map((i) => i.account), items.map((i) => i.destination), items.map((i) => i.paymentId)],
+    );
+    const byItem = new Map(rows.map((r) => [Number(r.item), r]));
+    return items.map((_, i) => ({ ok: true, value: byItem.get(i + 1)! }));
+  }
+
+  /**
+   * Several optimistic records (`risk.record_decision`, each under its account's lock) in one
+   * statement, in account order so that two replicas' batches cannot deadlock (and if a
+   * deadlock with anything else happens, the whole statement runs again: nothing of it stayed).
+   */
+  private async recordBatch(items: unknown[][]): Promise<Array<BatchResult<RecordOutcome>>> {
+    if (items.length === 1) {
+      const [r] = await runStatement<{ outcome: RecordOutcome }>(this.db, RECORD_DECISION, items[0]);
+      return [{ ok: true, value: r.outcome }];
+    }
+    const rows = await retryTransaction(() =>
+      runStatement<{ item: number; outcome: RecordOutcome }>(this.db, RECORD_DECISIONS, [JSON.stringify(items)]),
+    );
+    const byItem = new Map(rows.map((r) => [Number(r.item), r.outcome]));
+    return items.map((_, i) => ({ ok: true, value: byItem.get(i + 1)! }));
+  }
+
   /**
    * One statement: the database clock (`statement_timestamp()`: a decision recorded on this read
    * is newer than every decision it saw, so timestamps of one account's decisions only grow), the
@@ -242,8 +278,29 @@ export class RiskRepository {
   ): Promise<{ history: HistoryFeatures; now: string; recorded?: RiskAssessment; newest: string | null }> {
     // An aggregate without GROUP BY: exactly one row, also for an account never seen. The text
     // depends only on the spec and on which optional inputs are given: built once, prepared.
-    const text = historyText(compiledQuery(spec), destination !== undefined, paymentId !== undefined);
-    const [row] = await runStatement<HistoryRow>(db, text, [merchantId, account, destination ?? null, paymentId ?? null]);
+    // Outside a transaction, concurrent reads of the merchant go together (readBatch).
+    const compiled = compiledQuery(spec);
+    const withDestination = destination !== undefined;
+    const withPayment = paymentId !== undefined;
+    const row =
+      db === this.db
+        ? await this.reads.submit(`${merchantId}|${compiled.id}|${withDestination}:${withPayment}`, {
+            merchantId,
+            compiled,
+            withDestination,
+            withPayment,
+            account,
+            destination: destination ?? null,
+            paymentId: paymentId ?? null,
+          })
+        : (
+            await runStatement<HistoryRow>(db, historyText(compiled, withDestination, withPayment), [
+              merchantId,
+              account,
+              destination ?? null,
+              paymentId ?? null,
+            ])
+          )[0];
     const bandCounts: Record<string, number> = {};
     for (const b of spec.bands) bandCounts[b.key] = Number(row[b.key]);
     const history: HistoryFeatures = {
@@ -269,8 +326,21 @@ export class RiskRepository {
   }
 }
 
+/** One history read waiting for its batch. */
+interface HistoryRead {
+  merchantId: string;
+  compiled: CompiledQuery;
+  withDestination: boolean;
+  withPayment: boolean;
+  account: string;
+  destination: string | null;
+  paymentId: string | null;
+}
+
 /** The SQL text of a history read that depends only on the spec (built once per spec). */
 interface CompiledQuery {
+  /** Names this spec's statements in batch keys. */
+  id: number;
   /** The velocity and band aggregates over alias `d`. */
   aggregates: string;
   /** Filter, order and limit of the history sample over alias `h`. */
@@ -280,6 +350,7 @@ interface CompiledQuery {
 }
 
 const COMPILED = new WeakMap<HistorySpec, CompiledQuery>();
+let compiledCount = 0;
 
 /**
  * Builds the spec's part of the history read once. Only checked literals are inlined (an ISO
@@ -318,6 +389,7 @@ function compiledQuery(spec: HistorySpec): CompiledQuery {
     }),
   ];
   const compiled: CompiledQuery = {
+    id: ++compiledCount,
     aggregates: columns.join(',\n       '),
     sampleTail: `and h.ref_currency = ${ref} and h.amount_ref_minor is not null order by h.created_at desc, h.id desc limit ${spec.historySize}`,
     scanTail: `and ${seconds(spec.maxWindowSeconds)}`,
@@ -365,25 +437,73 @@ const INSERT_DECISION = `insert into risk.decisions (merchant_id, payment_id, ac
 /** risk.record_decision (migration 0003): 'recorded', 'exists' or 'stale'. */
 const RECORD_DECISION = `select risk.record_decision(${DECISION_PARAMS}, $20::bigint) as outcome`;
 
+type RecordOutcome = 'recorded' | 'exists' | 'stale';
+
+/** Several records: $1 is a JSON array of RECORD_DECISION's 20 values per item, recorded in account order. */
+const RECORD_DECISIONS = `select s.item, risk.record_decision(s.v->>0, s.v->>1, s.v->>2, s.v->>3, s.v->>4, (s.v->>5)::bigint, (s.v->>6)::bigint,
+         s.v->>7, (s.v->>8)::integer, s.v->>9, (s.v->>10)::jsonb, s.v->>11, (s.v->>12)::jsonb, s.v->>13, (s.v->>14)::integer,
+         s.v->>15, (s.v->>16)::jsonb, (s.v->>17)::boolean, (s.v->>18)::timestamptz, (s.v->>19)::bigint) as outcome
+    from (select w.n::int as item, w.value as v from jsonb_array_elements($1::jsonb) with ordinality as w(value, n)
+           order by (w.value->>2) collate "C", w.n offset 0) s`;
+
 /** The history statement's text per spec and shape ($1 merchant, $2 account, $3 destination, $4 payment id: each referenced in every shape, so PostgreSQL knows its type). */
 const HISTORY_TEXTS = new WeakMap<CompiledQuery, Map<string, string>>();
 
 function historyText(q: CompiledQuery, withDestination: boolean, withPayment: boolean): string {
+  return cachedText(q, `${withDestination}:${withPayment}`, () =>
+    historyQuery(q, withDestination, withPayment, {
+      account: '$2',
+      destination: '$3::text',
+      payment: '$4::text',
+      noDestination: '(case when $3::text is null then null::boolean end)',
+      noPayment: '(case when $4::text is null then null::json end)',
+    }),
+  );
+}
+
+/**
+ * The same read for several accounts of one merchant: $2, $3, $4 are arrays (account,
+ * destination, payment id), one lateral read per item; `item` is its 1-based position.
+ */
+function historyBatchText(q: CompiledQuery, withDestination: boolean, withPayment: boolean): string {
+  return cachedText(q, `batch:${withDestination}:${withPayment}`, () => {
+    const one = historyQuery(q, withDestination, withPayment, {
+      account: 'i.account',
+      destination: 'i.destination',
+      payment: 'i.payment',
+      noDestination: 'null::boolean',
+      noPayment: 'null::json',
+    });
+    return `select i.n::int as item, q.*
+      from unnest($2::text[], $3::text[], $4::text[]) with ordinality as i(account, destination, payment, n)
+      cross join lateral (${one}) q`;
+  });
+}
+
+function cachedText(q: CompiledQuery, shape: string, build: () => string): string {
   let texts = HISTORY_TEXTS.get(q);
   if (!texts) HISTORY_TEXTS.set(q, (texts = new Map()));
-  const shape = `${withDestination}:${withPayment}`;
-  const cached = texts.get(shape);
-  if (cached) return cached;
+  let text = texts.get(shape);
+  if (!text) texts.set(shape, (text = build()));
+  return text;
+}
+
+function historyQuery(
+  q: CompiledQuery,
+  withDestination: boolean,
+  withPayment: boolean,
+  ref: { account: string; destination: string; payment: string; noDestination: string; noPayment: string },
+): string {
   /** The account's recorded payments, as rows of alias `a`. */
-  const mine = (a: string) => `${a}.merchant_id = $1 and ${a}.account = $2 and ${a}.payment_id is not null`;
+  const mine = (a: string) => `${a}.merchant_id = $1 and ${a}.account = ${ref.account} and ${a}.payment_id is not null`;
   const seen = withDestination
-    ? `exists(select 1 from risk.decisions s where ${mine('s')} and s.destination = $3::text)`
-    : '(case when $3::text is null then null::boolean end)';
+    ? `exists(select 1 from risk.decisions s where ${mine('s')} and s.destination = ${ref.destination})`
+    : ref.noDestination;
   const recorded = withPayment
     ? `(select json_build_object('score', r.score, 'decision', r.decision, 'reasons', r.reasons, 'rules_version', r.rules_version)
-          from risk.decisions r where r.merchant_id = $1 and r.payment_id = $4::text)`
-    : '(case when $4::text is null then null::json end)';
-  const text = `select statement_timestamp()::text as now, ${q.aggregates},
+          from risk.decisions r where r.merchant_id = $1 and r.payment_id = ${ref.payment})`
+    : ref.noPayment;
+  return `select statement_timestamp()::text as now, ${q.aggregates},
           (select floor(extract(epoch from (statement_timestamp() - min(f.created_at))))::bigint::text from risk.decisions f where ${mine('f')}) as age,
           ${seen} as seen,
           array_to_string(array(select h.amount_ref_minor from risk.decisions h where ${mine('h')} ${q.sampleTail}), ',') as hist,
@@ -391,8 +511,6 @@ function historyText(q: CompiledQuery, withDestination: boolean, withPayment: bo
           (select n.id::text from risk.decisions n where ${mine('n')} order by n.created_at desc limit 1) as newest
      from risk.decisions d
     where ${mine('d')} ${q.scanTail}`;
-  texts.set(shape, text);
-  return text;
 }
 
 function toAssessment(row: AssessmentRow): RiskAssessment {
