@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
-import { Db, InjectDb, queryRows } from '@paygate/database';
+import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { BatchResult, Db, InjectDb, KeyedBatcher, queryRows, rowOf, runStatement } from '@paygate/database';
 import { randomBytes } from 'node:crypto';
 import { webhookAttempts, webhookDeliveries, webhookEndpoints } from '../persistence/schema';
 
@@ -8,6 +8,15 @@ export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type AttemptRow = typeof webhookAttempts.$inferSelect;
 export type NewDelivery = Pick<typeof webhookDeliveries.$inferInsert, 'merchantId' | 'endpointId' | 'eventId' | 'eventType' | 'payload'>;
+
+/** An endpoint that may receive events, and when it was created (µs since the epoch). */
+interface LiveEndpoint {
+  row: EndpointRow;
+  createdMicros: bigint;
+}
+
+const LIVE_ENDPOINTS = `select *, (extract(epoch from created_at) * 1000000)::bigint::text as created_micros
+  from payments.webhook_endpoints where merchant_id = $1 and deleted_at is null`;
 
 /** A delivery claimed by a worker, with what it needs to send it. */
 export interface ClaimedDelivery {
@@ -36,6 +45,9 @@ export interface DeliveryNext {
  */
 @Injectable()
 export class WebhooksRepository {
+  /** A merchant's endpoint lookups that arrive while one runs (events relayed together): one statement. */
+  private readonly live = new KeyedBatcher<string, LiveEndpoint[]>((merchants) => this.liveEndpoints(merchants));
+
   constructor(@InjectDb() private readonly db: Db) {}
 
   async createEndpoint(row: typeof webhookEndpoints.$inferInsert): Promise<EndpointRow> {
@@ -105,20 +117,18 @@ export class WebhooksRepository {
 
   /** The merchant's live endpoints that take `eventType` and existed when the event happened. */
   async matchingEndpoints(merchantId: string, eventType: string, eventCreatedAt: Date): Promise<EndpointRow[]> {
-    return this.db
-      .select()
-      .from(webhookEndpoints)
-      .where(
-        and(
-          eq(webhookEndpoints.merchantId, merchantId),
-          isNull(webhookEndpoints.deletedAt),
-          lte(webhookEndpoints.createdAt, eventCreatedAt),
-          or(
-            sql`${webhookEndpoints.events} @> ${JSON.stringify(['*'])}::jsonb`,
-            sql`${webhookEndpoints.events} @> ${JSON.stringify([eventType])}::jsonb`,
-          ),
-        ),
-      );
+    const eventMicros = BigInt(eventCreatedAt.getTime()) * 1000n;
+    const live = await this.live.submit(merchantId, merchantId);
+    return live
+      .filter((ep) => ep.createdMicros <= eventMicros && (ep.row.events.includes('*') || ep.row.events.includes(eventType)))
+      .map((ep) => ep.row);
+  }
+
+  /** The merchant's endpoints not deleted, with their creation time to the microsecond (as the database compares it). */
+  private async liveEndpoints(merchants: string[]): Promise<Array<BatchResult<LiveEndpoint[]>>> {
+    const rows = await runStatement<Record<string, unknown> & { created_micros: string }>(this.db, LIVE_ENDPOINTS, [merchants[0]]);
+    const live = rows.map((r) => ({ row: rowOf(webhookEndpoints, r), createdMicros: BigInt(r.created_micros) }));
+    return merchants.map(() => ({ ok: true, value: live }));
   }
 
   /** Records deliveries due now; one per (endpoint, event) ever, so a redelivered event adds nothing. */
