@@ -163,6 +163,31 @@ export class InProcessClient extends ClientProxy {
     return this.bus as unknown as T;
   }
 
+  /**
+   * Request-reply without an Observable per call (what `RpcClient` uses): the reply's response,
+   * or a rejection with its error; with no reply within `timeoutMs`, a rejection with
+   * `onTimeout()`. The same bus, payload copy and handlers as `send`.
+   */
+  request(pattern: string, payload: unknown, headers: PlainHeaders, timeoutMs: number, onTimeout: () => unknown): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        reject(onTimeout());
+      }, timeoutMs);
+      const lower: PlainHeaders = {};
+      for (const [k, v] of Object.entries(headers)) lower[k.toLowerCase()] = v;
+      this.bus.request(pattern, wire(payload), lower, (p) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (p.err !== undefined && p.err !== null) reject(p.err);
+        else if ('response' in p) resolve(p.response);
+        else reject(new EmptyResponseException(pattern));
+      });
+    });
+  }
+
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     let live = true;
     try {

@@ -5,7 +5,7 @@ import { headers as natsHeaders } from 'nats';
 import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 import { DEMO_MERCHANT_ID, DomainError, Envelope, RequestOf, ResponseOf, RpcDef, envelopeToHeaders } from '@paygate/contracts';
 import { RequestContext } from './request-context';
-import { InProcessClient, InProcessRecord } from './in-process';
+import { InProcessClient } from './in-process';
 import { endSpan, injectTraceContext, startRpcClientSpan } from './trace-context';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
@@ -45,9 +45,10 @@ export class RpcClient {
     const span = startRpcClientSpan(pattern, env, inProcess ? 'in-process' : 'nats');
     const envHeaders = envelopeToHeaders(env);
     injectTraceContext(span, envHeaders);
-    const record = inProcess ? new InProcessRecord(payload, envHeaders) : natsRecord(payload, envHeaders);
     try {
-      const reply = await firstValueFrom(this.proxy.send<T>(pattern, record).pipe(timeout(remaining)));
+      const reply = inProcess
+        ? ((await (this.proxy as InProcessClient).request(pattern, payload, envHeaders, remaining, () => new TimeoutError())) as T)
+        : await firstValueFrom(this.proxy.send<T>(pattern, natsRecord(payload, envHeaders)).pipe(timeout(remaining)));
       endSpan(span);
       return reply;
     } catch (err) {
