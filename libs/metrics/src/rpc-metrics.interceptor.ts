@@ -1,13 +1,8 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { ENVELOPE_HEADERS } from '@paygate/contracts';
-import { Observable, tap } from 'rxjs';
+import { Observable } from 'rxjs';
+import { RpcCall, RpcStep, interceptWith } from '@paygate/transport';
 import { SeedMetrics } from './seed-metrics';
-
-interface PatternSource {
-  getPattern?: () => string;
-  getSubject?: () => string;
-  getHeaders?: () => { get(name: string): string | undefined } | undefined;
-}
 
 function codeOf(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
@@ -20,22 +15,24 @@ function codeOf(err: unknown): string {
  * request is (so `sum by (service)` counts each request once, e.g. the seed's curls to :8081).
  */
 @Injectable()
-export class RpcMetricsInterceptor implements NestInterceptor {
+export class RpcMetricsInterceptor implements NestInterceptor, RpcStep {
   constructor(private readonly seed: SeedMetrics) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'rpc') return next.handle();
-    const ctx = context.switchToRpc().getContext() as PatternSource;
-    if (this.seed.isOwnForward(ctx.getHeaders?.()?.get(ENVELOPE_HEADERS.requestId) || undefined)) return next.handle();
-    const pattern = ctx.getSubject?.() ?? ctx.getPattern?.() ?? 'unknown';
+    return interceptWith([this], context, next);
+  }
+
+  async around(call: RpcCall, next: () => Promise<unknown>): Promise<unknown> {
+    if (this.seed.isOwnForward(call.headers.get(ENVELOPE_HEADERS.requestId) || undefined)) return next();
     const start = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
-    return next.handle().pipe(
-      tap({
-        next: () => undefined,
-        complete: () => this.seed.observe('RPC', pattern, true, 'OK', seconds()),
-        error: (err: unknown) => this.seed.observe('RPC', pattern, false, codeOf(err), seconds()),
-      }),
-    );
+    try {
+      const value = await next();
+      this.seed.observe('RPC', call.pattern, true, 'OK', seconds());
+      return value;
+    } catch (err) {
+      this.seed.observe('RPC', call.pattern, false, codeOf(err), seconds());
+      throw err;
+    }
   }
 }

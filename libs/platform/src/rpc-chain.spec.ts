@@ -1,28 +1,33 @@
-import { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
-import { Observable, firstValueFrom, map, of } from 'rxjs';
+import { ExecutionContext } from '@nestjs/common';
+import { Observable, firstValueFrom, of } from 'rxjs';
+import { RpcStep } from '@paygate/transport';
 import { RpcInterceptorChain } from './rpc-chain';
 
 function ctx(type: 'rpc' | 'http'): ExecutionContext {
-  return { getType: () => type } as unknown as ExecutionContext;
+  return {
+    getType: () => type,
+    getHandler: () => function handler() {},
+    switchToRpc: () => ({ getContext: () => ({ getSubject: () => 'demo.echo', getHeaders: () => ({ get: () => '' }) }) }),
+  } as unknown as ExecutionContext;
 }
 
-/** An interceptor that records when it runs and tags the result on the way out. */
-function tagging(name: string, seen: string[]): NestInterceptor {
+/** A step that records when it runs and tags the result on the way out. */
+function tagging(name: string, seen: string[]): RpcStep {
   return {
-    intercept: (_c: ExecutionContext, next: CallHandler) => {
-      seen.push(`in:${name}`);
-      return next.handle().pipe(map((v) => `${name}(${String(v)})`));
+    around: async (call, next) => {
+      seen.push(`in:${name}:${call.pattern}`);
+      return `${name}(${String(await next())})`;
     },
   };
 }
 
 describe('RpcInterceptorChain', () => {
-  it('runs the interceptors in order around the handler, for messages', async () => {
+  it('runs the steps in order around the handler, for messages', async () => {
     const seen: string[] = [];
     const chain = new RpcInterceptorChain([tagging('a', seen), tagging('b', seen)]);
     const out = await firstValueFrom(chain.intercept(ctx('rpc'), { handle: () => of('h') }));
     expect(out).toBe('a(b(h))');
-    expect(seen).toEqual(['in:a', 'in:b']);
+    expect(seen).toEqual(['in:a:demo.echo', 'in:b:demo.echo']);
   });
 
   it('lets HTTP requests through untouched', async () => {
@@ -32,11 +37,18 @@ describe('RpcInterceptorChain', () => {
     expect(seen).toEqual([]);
   });
 
-  it('an interceptor that answers without calling next stops the chain', async () => {
+  it('a step that answers without calling next stops the chain', async () => {
     const seen: string[] = [];
-    const refuse: NestInterceptor = { intercept: () => new Observable((s) => s.error(new Error('refused'))) };
+    const refuse: RpcStep = { around: () => Promise.reject(new Error('refused')) };
     const chain = new RpcInterceptorChain([refuse, tagging('b', seen)]);
     await expect(firstValueFrom(chain.intercept(ctx('rpc'), { handle: () => of('h') }))).rejects.toThrow('refused');
     expect(seen).toEqual([]);
+  });
+
+  it('a handler that answers nothing resolves undefined; one that fails rejects with its error', async () => {
+    const chain = new RpcInterceptorChain([tagging('a', [])]);
+    expect(await firstValueFrom(chain.intercept(ctx('rpc'), { handle: () => new Observable((s) => s.complete()) }))).toBe('a(undefined)');
+    const failing = { handle: () => new Observable((s) => s.error(new Error('boom'))) };
+    await expect(firstValueFrom(chain.intercept(ctx('rpc'), failing))).rejects.toThrow('boom');
   });
 });

@@ -1,23 +1,18 @@
 import { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
 import { Observable } from 'rxjs';
+import { RpcStep, interceptWith } from '@paygate/transport';
 
 /**
- * Several message-handler interceptors as one, run in the order given. Nest wraps each global
- * interceptor in its own deferred, async-context-bound step for every request and message (HTTP
- * ones included, where these only pass through); chained here they cost one such step, and HTTP
- * requests skip them at once. Each interceptor still decides when it calls `next.handle()`.
+ * The message handlers' steps (observability, in-flight tracking, request context, metrics) as
+ * one Nest interceptor, run in the order given: Nest wraps each global interceptor in its own
+ * deferred, async-context-bound step for every request and message (HTTP ones included, where
+ * these only pass through); chained here they cost one. The monolith's in-process server runs
+ * the same `steps` itself, without Nest's per-message pipeline.
  */
 export class RpcInterceptorChain implements NestInterceptor {
-  constructor(private readonly chain: readonly NestInterceptor[]) {}
+  constructor(readonly steps: readonly RpcStep[]) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'rpc') return next.handle();
-    const step = (i: number): Observable<unknown> => {
-      if (i === this.chain.length) return next.handle();
-      const out = this.chain[i].intercept(context, { handle: () => step(i + 1) });
-      if (!(out instanceof Observable)) throw new TypeError('RpcInterceptorChain: interceptors must return an Observable');
-      return out;
-    };
-    return step(0);
+    return interceptWith(this.steps, context, next);
   }
 }

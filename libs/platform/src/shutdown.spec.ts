@@ -28,7 +28,7 @@ const settled = async (p: Promise<unknown>): Promise<boolean> => {
   return done;
 };
 
-const rpcContext = { getType: () => 'rpc' } as unknown as ExecutionContext;
+const httpContext = { getType: () => 'http' } as unknown as ExecutionContext;
 
 describe('InFlight', () => {
   it('counts HTTP requests until their response closes; whenIdle waits for the last one', async () => {
@@ -64,22 +64,22 @@ describe('InFlight', () => {
     expect(late.getHeader('connection')).toBe('close');
   });
 
-  it('the interceptor counts a handler until its observable completes or fails (rpc only)', async () => {
+  it('the step counts a handler until it settles; as an interceptor it counts messages only', async () => {
     const t = new InFlight();
-    const interceptor = new RpcInFlightInterceptor(t);
-    const ok = new Subject<number>();
-    const failing = new Subject<number>();
-    interceptor.intercept(rpcContext, { handle: () => ok } as CallHandler).subscribe();
-    interceptor.intercept(rpcContext, { handle: () => failing } as CallHandler).subscribe({ error: () => undefined });
-    interceptor
-      .intercept({ getType: () => 'http' } as unknown as ExecutionContext, { handle: () => new Subject() } as CallHandler)
-      .subscribe();
+    const step = new RpcInFlightInterceptor(t);
+    const call = { pattern: 'demo.echo', headers: { get: () => '' } };
+    let answer!: (v: unknown) => void;
+    let fail!: (e: unknown) => void;
+    const ok = step.around(call, () => new Promise((resolve) => (answer = resolve)));
+    const failing = step.around(call, () => new Promise((_, reject) => (fail = reject))).catch(() => undefined);
+    step.intercept(httpContext, { handle: () => new Subject() } as CallHandler).subscribe();
     expect(t.count('rpc')).toBe(2);
     const idle = t.whenIdle('rpc');
-    ok.next(1);
-    ok.complete();
+    answer(1);
+    await ok;
     expect(t.count('rpc')).toBe(1);
-    failing.error(new Error('boom'));
+    fail(new Error('boom'));
+    await failing;
     expect(t.count('rpc')).toBe(0);
     expect(await settled(idle)).toBe(true);
   });

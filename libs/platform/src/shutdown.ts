@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import type { Msg, NatsConnection, Subscription as NatsSubscription } from 'nats';
 import { Observable, Subscription, finalize } from 'rxjs';
 import { RuntimeConfig, loadRuntimeConfig } from './runtime-config';
+import { RpcCall, RpcStep, interceptWith } from '@paygate/transport';
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -101,19 +102,20 @@ export const inFlight = new InFlight();
 
 /** Counts every message handler's execution (NATS and the in-process bus alike). */
 @Injectable()
-export class RpcInFlightInterceptor implements NestInterceptor {
+export class RpcInFlightInterceptor implements NestInterceptor, RpcStep {
   constructor(private readonly tracker: InFlight = inFlight) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'rpc') return next.handle();
+    return interceptWith([this], context, next);
+  }
+
+  async around(_call: RpcCall, next: () => Promise<unknown>): Promise<unknown> {
     this.tracker.rpcStarted();
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
+    try {
+      return await next();
+    } finally {
       this.tracker.rpcFinished();
-    };
-    return next.handle().pipe(finalize(finish));
+    }
   }
 }
 

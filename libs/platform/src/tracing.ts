@@ -7,9 +7,9 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { Observable, Subscriber } from 'rxjs';
+import { Observable } from 'rxjs';
 import { ENVELOPE_HEADERS } from '@paygate/contracts';
-import { HeaderReader, TRACER_NAME, endSpan, extractTraceContext, isConnectionLoss } from '@paygate/transport';
+import { RpcCall, RpcStep, TRACER_NAME, endSpan, extractTraceContext, interceptWith, isConnectionLoss } from '@paygate/transport';
 import { HTTP_TRACE_FIELDS, LogScopes, routeOf } from './logging';
 
 /**
@@ -165,11 +165,6 @@ export function requestScopeMiddleware(service: string) {
 // ---------------------------------------------------------------------------------------------
 // RPC: a SERVER span per message handled, in the service's log scope
 
-interface RpcHeaderSource {
-  getHeaders?: () => HeaderReader | undefined;
-  getSubject?: () => string;
-}
-
 /**
  * The server side of an RPC for logs and traces: sets the service's log scope (with the request
  * id from the envelope), writes one line per message handled (pattern, outcome, duration,
@@ -178,18 +173,19 @@ interface RpcHeaderSource {
  * headers. Registered before `RpcContextInterceptor`.
  */
 @Injectable()
-export class RpcObservabilityInterceptor implements NestInterceptor {
+export class RpcObservabilityInterceptor implements NestInterceptor, RpcStep {
   constructor(
     private readonly service: string,
     private readonly logger?: Logger,
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (ctx.getType() !== 'rpc') return next.handle();
-    const rpc = ctx.switchToRpc().getContext<RpcHeaderSource>();
-    const headers = rpc.getHeaders?.();
-    const pattern = rpc.getSubject?.() ?? ctx.getHandler().name;
-    const scope = { service: this.service, requestId: headers?.get(ENVELOPE_HEADERS.requestId) || undefined };
+    return interceptWith([this], ctx, next);
+  }
+
+  async around(call: RpcCall, next: () => Promise<unknown>): Promise<unknown> {
+    const { pattern, headers } = call;
+    const scope = { service: this.service, requestId: headers.get(ENVELOPE_HEADERS.requestId) || undefined };
     const started = performance.now();
     let span: Span | undefined;
     let active: Context | undefined;
@@ -209,21 +205,14 @@ export class RpcObservabilityInterceptor implements NestInterceptor {
       if (span) endSpan(span, err);
       this.accessLine(pattern, scope.requestId, span, Math.round(performance.now() - started), err);
     };
-    const handle = (subscriber: Subscriber<unknown>) =>
-      next.handle().subscribe({
-        next: (v) => subscriber.next(v),
-        error: (e: unknown) => {
-          done(e);
-          subscriber.error(e);
-        },
-        complete: () => {
-          done();
-          subscriber.complete();
-        },
-      });
-    return new Observable((subscriber) =>
-      LogScopes.run(scope, () => (active ? context.with(active, () => handle(subscriber)) : handle(subscriber))),
-    );
+    try {
+      const value = await LogScopes.run(scope, () => (active ? context.with(active, next) : next()));
+      done();
+      return value;
+    } catch (e) {
+      done(e);
+      throw e;
+    }
   }
 
   private accessLine(pattern: string, requestId: string | undefined, span: Span | undefined, durationMs: number, err?: unknown): void {

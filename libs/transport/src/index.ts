@@ -6,3 +6,4 @@ export * from './rpc-enhancers';
 export * from './transport.module';
 export * from './event-bus';
 export * from './trace-context';
+export * from './rpc-steps';

@@ -12,6 +12,7 @@ import {
 import { Observable, throwError } from 'rxjs';
 import { DomainError, ErrorDetail, envelopeFromHeaders } from '@paygate/contracts';
 import { RequestContext } from './request-context';
+import { RpcCall, RpcStep, interceptWith } from './rpc-steps';
 import { toDomainError } from './errors';
 
 /** Flattens class-validator's tree into `details`; a `CODE: message` lifts CODE into `reason`. */
@@ -44,25 +45,21 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-interface HeaderSource {
-  getHeaders?: () => { get(name: string): string } | undefined;
-}
-
 /**
  * Sets the request context from the message envelope for the handler's whole execution and
  * refuses work whose deadline has already passed (the caller has given up on it).
  */
 @Injectable()
-export class RpcContextInterceptor implements NestInterceptor {
+export class RpcContextInterceptor implements NestInterceptor, RpcStep {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'rpc') return next.handle();
-    const headers = (context.switchToRpc().getContext() as HeaderSource).getHeaders?.();
-    const envelope = envelopeFromHeaders((k) => headers?.get(k) || undefined);
-    if (!envelope) return throwError(() => new DomainError('VALIDATION_ERROR', 'Message without an envelope'));
-    if (envelope.deadline <= Date.now()) {
-      return throwError(() => new DomainError('DEADLINE_EXCEEDED', 'Deadline passed before the work started'));
-    }
-    return new Observable((subscriber) => RequestContext.run(envelope, () => next.handle().subscribe(subscriber)));
+    return interceptWith([this], context, next);
+  }
+
+  async around(call: RpcCall, next: () => Promise<unknown>): Promise<unknown> {
+    const envelope = envelopeFromHeaders((k) => call.headers.get(k) || undefined);
+    if (!envelope) throw new DomainError('VALIDATION_ERROR', 'Message without an envelope');
+    if (envelope.deadline <= Date.now()) throw new DomainError('DEADLINE_EXCEEDED', 'Deadline passed before the work started');
+    return RequestContext.run(envelope, next);
   }
 }
 
