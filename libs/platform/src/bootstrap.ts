@@ -13,7 +13,8 @@ import {
   securityHeaders,
 } from '@paygate/http';
 import { RpcMetricsInterceptor, SeedMetrics, httpMetricsMiddleware } from '@paygate/metrics';
-import { RpcContextInterceptor, createValidationPipe, serverStrategy } from '@paygate/transport';
+import { InProcessServer, RpcContextInterceptor, createValidationPipe, serverStrategy } from '@paygate/transport';
+import { directHandlers } from './direct-handlers';
 import { LogScopes, accessLogMiddleware, nestLogger, rootLogger } from './logging';
 import { RpcInterceptorChain } from './rpc-chain';
 import { RuntimeConfig } from './runtime-config';
@@ -67,15 +68,15 @@ export async function startService(def: ServiceDefinition, rt: RuntimeConfig, op
   app.use(requestScopeMiddleware(def.service));
 
   app.useGlobalFilters(new ErrorsFilter());
-  app.useGlobalPipes(createValidationPipe());
-  app.useGlobalInterceptors(
-    new RpcInterceptorChain([
-      new RpcObservabilityInterceptor(def.service, logger),
-      new RpcInFlightInterceptor(),
-      new RpcContextInterceptor(),
-      app.get(RpcMetricsInterceptor),
-    ]),
-  );
+  const validation = createValidationPipe();
+  app.useGlobalPipes(validation);
+  const rpcSteps = new RpcInterceptorChain([
+    new RpcObservabilityInterceptor(def.service, logger),
+    new RpcInFlightInterceptor(),
+    new RpcContextInterceptor(),
+    app.get(RpcMetricsInterceptor),
+  ]);
+  app.useGlobalInterceptors(rpcSteps);
 
   if (opts.rpcServer) {
     const strategy = serverStrategy(def.service, rt.transport);
@@ -83,6 +84,9 @@ export async function startService(def: ServiceDefinition, rt: RuntimeConfig, op
     const graceful =
       rt.transport.mode === 'nats' ? { strategy: new GracefulNatsServer((strategy as NatsOptions).options ?? {}) } : strategy;
     app.connectMicroservice(graceful, { inheritAppConfig: true });
+    // In-process (the monolith): the same validation and steps, called directly.
+    const inProcess = (graceful as { strategy?: unknown }).strategy;
+    if (inProcess instanceof InProcessServer) inProcess.serveDirectly(directHandlers(app, validation), rpcSteps.steps);
     await LogScopes.run(scope, () => app.startAllMicroservices());
   }
   if (opts.docs) mountDocs(app, { ...opts.docs, version: '0.1.0' });

@@ -5,7 +5,7 @@ import { headers as natsHeaders } from 'nats';
 import { firstValueFrom } from 'rxjs';
 import { DomainError, Envelope, envelopeToHeaders } from '@paygate/contracts';
 import { ErrorsFilter } from '@paygate/http';
-import { InProcessBus, InProcessClient, InProcessServer } from './in-process';
+import { DirectHandler, InProcessBus, InProcessClient, InProcessServer } from './in-process';
 import { RequestContext } from './request-context';
 import { RpcClient } from './rpc-client';
 import { RpcContextInterceptor } from './rpc-enhancers';
@@ -34,14 +34,29 @@ class DemoController {
   }
 }
 
-async function startApp(bus: InProcessBus): Promise<INestApplication> {
+type Dispatch = 'through Nest' | 'directly';
+
+async function startApp(bus: InProcessBus, dispatch: Dispatch = 'through Nest'): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ controllers: [DemoController] }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   // Global enhancers first: connectMicroservice() builds the handlers at once (as bootstrap.ts does),
   // so filters/interceptors registered after it would not apply to the RPC side.
   app.useGlobalFilters(new ErrorsFilter());
-  app.useGlobalInterceptors(new RpcContextInterceptor());
-  app.connectMicroservice({ strategy: new InProcessServer(bus) }, { inheritAppConfig: true });
+  const context = new RpcContextInterceptor();
+  app.useGlobalInterceptors(context);
+  const server = new InProcessServer(bus);
+  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
+  if (dispatch === 'directly') {
+    // As the monolith does (bootstrap.ts): the same steps around the handlers, without Nest's pipeline.
+    const demo = app.get(DemoController);
+    const direct = new Map<string, DirectHandler>([
+      ['demo.echo', async (p) => demo.echo(p)],
+      ['demo.fail', async () => demo.fail()],
+      ['demo.hang', async () => demo.hang()],
+      ['demo.unknown-to-nest', async () => 'never'],
+    ]);
+    server.serveDirectly(direct, [context]);
+  }
   await app.startAllMicroservices();
   await app.init();
   return app;
@@ -61,13 +76,13 @@ async function callError(call: Promise<unknown>): Promise<DomainError> {
   return err as DomainError;
 }
 
-describe('InProcessServer / InProcessClient / RpcClient', () => {
+describe.each<Dispatch>(['through Nest', 'directly'])('InProcessServer / InProcessClient / RpcClient, handlers called %s', (dispatch) => {
   const bus = new InProcessBus();
   const client = new RpcClient(new InProcessClient(bus), { maxCallMs: 2000, defaultBudgetMs: 2000 });
   let app: INestApplication;
 
   beforeAll(async () => {
-    app = await startApp(bus);
+    app = await startApp(bus, dispatch);
   });
   afterAll(async () => {
     await app.close();
@@ -92,9 +107,10 @@ describe('InProcessServer / InProcessClient / RpcClient', () => {
     expect(err).toMatchObject({ code: 'ACCOUNT_NOT_FOUND', message: 'x' });
   });
 
-  it('rejects an unknown pattern with SERVICE_UNAVAILABLE', async () => {
+  it('rejects an unknown pattern with SERVICE_UNAVAILABLE (also one only given to serveDirectly)', async () => {
     const err = await callError(client.send('demo.nobody', {}, envelope()));
     expect(err.code).toBe('SERVICE_UNAVAILABLE');
+    expect((await callError(client.send('demo.unknown-to-nest', {}, envelope()))).code).toBe('SERVICE_UNAVAILABLE');
   });
 
   it('rejects an already-expired deadline with DEADLINE_EXCEEDED without calling the handler', async () => {
