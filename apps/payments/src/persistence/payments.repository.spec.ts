@@ -298,6 +298,37 @@ describe.each<Driver>(DRIVERS)('PaymentsRepository on %s', (driver) => {
     }
   });
 
+  it('concurrent claims of many payments (batched): new ones owned, finished ones replayed, conflicts reported', async () => {
+    const m = merchant('claims');
+    const done = payment();
+    await repo.claim(m, done, at(30_000), T0);
+    await repo.finish(attempt(m, done.id, at(30_000)), CAPTURED);
+    const taken = payment();
+    await repo.claim(m, taken, at(30_000), T0);
+    const fresh = Array.from({ length: 6 }, () => payment());
+    const claims = await Promise.all([
+      ...fresh.map((p) => repo.claim(m, p, at(30_000), T0)),
+      repo.claim(m, done, at(30_000), T0),
+      repo.claim(m, { ...done, amountMinor: 1n, requestHash: 'other' }, at(30_000), T0),
+      repo.claim(m, { ...taken, idempotencyKey: 'another-key' }, at(30_000), T0),
+      repo.claim(m, fresh[0], at(30_000), T0),
+    ]);
+    expect(claims.map(kindOf)).toEqual([
+      'owned',
+      'owned',
+      'owned',
+      'owned',
+      'owned',
+      'owned',
+      'done',
+      'key_reused',
+      'id_exists',
+      'in_progress',
+    ]);
+    for (const [i, p] of fresh.entries()) expect(claims[i]).toMatchObject({ row: { id: p.id, status: 'PROCESSING' }, resumed: false });
+    expect(await countRows(m)).toBe(8);
+  });
+
   it('keeps merchants apart: the same id and key under another merchant is another payment', async () => {
     const m1 = merchant('iso1');
     const m2 = merchant('iso2');

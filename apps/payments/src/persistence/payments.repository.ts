@@ -52,6 +52,8 @@ export type Outcome = Pick<
  */
 @Injectable()
 export class PaymentsRepository {
+  /** A merchant's first claim statements (CLAIM's values) that arrive while one runs: one statement. */
+  private readonly claims = new KeyedBatcher<unknown[], ClaimedRow | undefined>((items) => this.claimBatch(items));
   /** A merchant's fenced writes (progress, final states) that arrive while one batch runs: the next statement. */
   private readonly writes = new KeyedBatcher<FencedWrite, PaymentRow | undefined>((items) => this.writeBatch(items));
 
@@ -66,7 +68,7 @@ export class PaymentsRepository {
     // The usual cases in one round trip: a new payment is inserted, or a finished one is found
     // under its key (a replay). Anything else (a conflict on the id, a PROCESSING one, a race
     // with a concurrent insert) takes the steps below.
-    const [first] = await runStatement<Record<string, unknown> & { inserted: boolean }>(this.db, CLAIM, [
+    const first = await this.claims.submit(merchantId, [
       merchantId,
       p.id,
       p.idempotencyKey,
@@ -125,6 +127,24 @@ export class PaymentsRepository {
       return taken ? { kind: 'owned', row: taken, resumed: true } : { kind: 'in_progress', row: byKey };
     }
     throw new Error(`payment ${p.id}: could not claim after 3 attempts`);
+  }
+
+  /**
+   * CLAIM for several payments in one statement: each new payment inserted, or a payment found
+   * under its key. A payment inserted is given to the first item with its id and key only; an
+   * item with no row (a duplicate in the batch, a conflict on the id) takes claim's other steps.
+   */
+  private async claimBatch(items: unknown[][]): Promise<Array<BatchResult<ClaimedRow | undefined>>> {
+    if (items.length === 1) {
+      const [row] = await runStatement<ClaimedRow>(this.db, CLAIM, items[0]);
+      return [{ ok: true, value: row }];
+    }
+    const rows = await runStatement<ClaimedRow & { item: number }>(this.db, CLAIM_MANY, [
+      items[0][0],
+      JSON.stringify(items.map((v) => v.slice(1))),
+    ]);
+    const byItem = new Map(rows.map((r) => [Number(r.item), r]));
+    return items.map((_, i) => ({ ok: true, value: byItem.get(i + 1) }));
   }
 
   async find(merchantId: string, id: string): Promise<PaymentRow | undefined> {
@@ -455,6 +475,30 @@ const CLAIM = `
   union all
   select false, p.* from payments.payments p
    where p.merchant_id = $1 and p.idempotency_key = $3 and not exists (select 1 from ins)`;
+
+type ClaimedRow = Record<string, unknown> & { inserted: boolean };
+
+/**
+ * CLAIM for several payments of merchant $1: $2 is a JSON array of CLAIM's values $2…$12 per
+ * item (id, key, hash, currency, amount, source, destination, metadata as JSON text, quote,
+ * capture, lease); `item` is the 1-based position of the item a row answers.
+ */
+const CLAIM_MANY = `
+  with v as (
+    select w.n::int as item, w.value as x from jsonb_array_elements($2::jsonb) with ordinality as w(value, n)),
+  ins as (
+    insert into payments.payments (merchant_id, id, idempotency_key, request_hash, status, step, currency, amount_minor,
+                                   source_account, destination_account, metadata, quote_id, capture_method, lease_expires_at)
+    select $1, x->>0, x->>1, x->>2, 'PROCESSING', 'accounts', x->>3, (x->>4)::bigint, x->>5, x->>6, (x->>7)::jsonb, x->>8, x->>9,
+           (x->>10)::timestamptz
+      from v order by item
+    on conflict do nothing returning *)
+  (select distinct on (ins.id) v.item, true as inserted, ins.*
+     from ins join v on v.x->>0 = ins.id and v.x->>1 = ins.idempotency_key
+    order by ins.id, v.item)
+  union all
+  (select v.item, false, p.* from v join payments.payments p on p.merchant_id = $1 and p.idempotency_key = v.x->>1
+    where not exists (select 1 from ins where ins.idempotency_key = v.x->>1))`;
 
 /** A write of one attempt, fenced by its lease: `reason` (final states only) is its audit event's. */
 interface FencedWrite {
