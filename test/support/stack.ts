@@ -333,7 +333,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   try {
     // The wallet first: it creates the demo merchant's wallets; the others start meanwhile.
     for (const s of services) spawnService(s);
-    await waitHealthy(services);
+    // Every service must come up (one that exited is an error, not skipped). A free port can be
+    // taken by a parallel test file between freePort() and the child's listen: then that
+    // service alone starts again on another port (no other service reaches it by its port).
+    await Promise.all(
+      services.map(async (s) => {
+        try {
+          await healthy(s, healthTimeoutMs);
+        } catch (e) {
+          if (!procs.get(s)?.done || !logs(s).includes('EADDRINUSE')) throw e;
+          ports[s] = await freePort();
+          urls[s] = `http://127.0.0.1:${ports[s]}`;
+          spawnService(s);
+          await healthy(s, healthTimeoutMs);
+        }
+      }),
+    );
   } catch (e) {
     await stopAll(true);
     throw e;
