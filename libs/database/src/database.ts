@@ -74,7 +74,16 @@ const MAX_PREPARED = 1000;
 const preparedNames = new Map<string, string>();
 
 /** The server-side statement name for this query text, or undefined once the cap is reached. */
+/**
+ * A statement text starting with this is not prepared: PostgreSQL plans it at every execution.
+ * For the batched statements that join a list of items to a table: a plan cached while the
+ * table was still small would join it by scanning the whole table (a hash join), and keep
+ * doing so as it grows; planned each time, the join uses the index (one plan per batch).
+ */
+export const PLAN_EACH_TIME = '/* planned each time */';
+
 export function statementName(text: string): string | undefined {
+  if (text.startsWith(PLAN_EACH_TIME)) return undefined;
   let name = preparedNames.get(text);
   if (name === undefined && preparedNames.size < MAX_PREPARED) {
     name = `pg${preparedNames.size}`;

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { TestDatabase, createTestDatabase } from '@paygate/testing';
-import { DatabaseHandle, openDatabase, queryRows } from './database';
+import { DatabaseHandle, PLAN_EACH_TIME, openDatabase, queryRows, statementName } from './database';
 import { runStatement } from './statements';
 
 describe('runStatement', () => {
@@ -32,5 +32,16 @@ describe('runStatement', () => {
       const rows = await h.db.transaction((tx) => runStatement<{ n: string }>(tx, 'select ($1::bigint * 2)::text as n', ['21']));
       expect(rows).toEqual([{ n: '42' }]);
     }
+  });
+
+  it('a statement marked PLAN_EACH_TIME is not prepared (planned at every execution); others are named once', async () => {
+    expect(statementName(`${PLAN_EACH_TIME} select $1::int`)).toBeUndefined();
+    const h = openDatabase({ url: testDb.url, pgliteDir: '', poolSize: 1 });
+    handles.push(h);
+    const text = `${PLAN_EACH_TIME} select $1::int * 2 as n`;
+    expect(await runStatement(h.db, text, [21])).toEqual([{ n: 42 }]);
+    const prepared = await queryRows<{ statement: string }>(h.db, sql`select statement from pg_prepared_statements`);
+    expect(prepared.filter((p) => p.statement === text)).toHaveLength(0);
+    expect(statementName('select $1::int + 100')).toBe(statementName('select $1::int + 100'));
   });
 });

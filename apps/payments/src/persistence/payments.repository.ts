@@ -1,6 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { and, asc, desc, eq, getTableColumns, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import { BatchResult, Db, InjectDb, KeyedBatcher, jsonPatch, queryRows, retryTransaction, rowOf, runStatement } from '@paygate/database';
+import {
+  BatchResult,
+  Db,
+  InjectDb,
+  KeyedBatcher,
+  PLAN_EACH_TIME,
+  jsonPatch,
+  queryRows,
+  retryTransaction,
+  rowOf,
+  runStatement,
+} from '@paygate/database';
 import { idempotencyKeys, paymentEvents, payments, refunds } from './schema';
 
 export type PaymentRow = typeof payments.$inferSelect;
@@ -188,7 +199,9 @@ export class PaymentsRepository {
         patch: w.patch,
       })),
     );
-    const rows = await retryTransaction(() => runStatement<Record<string, unknown>>(this.db, FENCED_WRITES, [payload]));
+    const rows = await retryTransaction(() =>
+      runStatement<Record<string, unknown>>(this.db, FENCED_WRITES, [payload, items[0].attempt.merchantId, items.map((w) => w.attempt.id)]),
+    );
     const byItem = new Map(rows.map((r) => [Number(r.item), r]));
     return items.map((_, i) => {
       const raw = byItem.get(i + 1);
@@ -483,7 +496,7 @@ type ClaimedRow = Record<string, unknown> & { inserted: boolean };
  * item (id, key, hash, currency, amount, source, destination, metadata as JSON text, quote,
  * capture, lease); `item` is the 1-based position of the item a row answers.
  */
-const CLAIM_MANY = `
+const CLAIM_MANY = `${PLAN_EACH_TIME}
   with v as (
     select w.n::int as item, w.value as x from jsonb_array_elements($2::jsonb) with ordinality as w(value, n)),
   ins as (
@@ -513,10 +526,12 @@ const PATCHABLE = Object.values(getTableColumns(payments))
   .filter((c) => !['"merchant_id"', '"id"', '"created_at"', '"updated_at"'].includes(c));
 
 /**
- * $1: [{m, id, lease, reason, patch}]. Each payment's columns not in its patch keep their values
- * (`jsonb_populate_record` over the row); `item` is the 1-based position of the write.
+ * $1: [{m, id, lease, reason, patch}], all of merchant $2, payment ids $3 (so that the rows are
+ * found by the primary key, not by a scan joined to the list). Each payment's columns not in its
+ * patch keep their values (`jsonb_populate_record` over the row); `item` is the 1-based position
+ * of the write.
  */
-const FENCED_WRITES = `
+const FENCED_WRITES = `${PLAN_EACH_TIME}
   with v as (
     select w.n as item, w.value->>'m' as merchant_id, w.value->>'id' as id, (w.value->>'lease')::timestamptz as lease,
            w.value->>'reason' as reason, w.value->'patch' as patch
@@ -526,7 +541,8 @@ const FENCED_WRITES = `
        set (${PATCHABLE.join(', ')}) = (select ${PATCHABLE.map((c) => `r.${c}`).join(', ')} from jsonb_populate_record(p, v.patch) r),
            updated_at = now()
       from v
-     where p.merchant_id = v.merchant_id and p.id = v.id and p.status = 'PROCESSING' and p.lease_expires_at = v.lease
+     where p.merchant_id = $2 and p.id = any($3::text[])
+       and p.merchant_id = v.merchant_id and p.id = v.id and p.status = 'PROCESSING' and p.lease_expires_at = v.lease
     returning p.*, v.item, v.reason),
   e as (
     insert into payments.payment_events (merchant_id, payment_id, from_status, to_status, reason)

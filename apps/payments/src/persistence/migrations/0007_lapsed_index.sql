@@ -1,0 +1,2 @@
+-- The lifecycle sweep (every 2 s) finds lapsed authorizations and reviews here instead of scanning every payment.
+CREATE INDEX "payments_lapsed_idx" ON "payments"."payments" USING btree ("expires_at") WHERE "payments"."payments"."status" in ('AUTHORIZED', 'PENDING');
