@@ -252,9 +252,14 @@ describe('dashboard page at / (monolith)', () => {
       grafana = await fakeGrafana();
     });
     afterAll(async () => {
-      for (const app of extra) await app.close();
+      for (const app of extra) {
+        // The browser (closed after this block) may still hold the page's event stream open on
+        // this gateway, and server.close() would wait for it: cut every connection first.
+        (app.getHttpServer() as Server).closeAllConnections();
+        await app.close();
+      }
       await grafana?.close();
-    });
+    }, 60_000);
 
     it('reachable: the iframe is there and frame-src names exactly its origin (and it loads without violations)', async () => {
       const url = await gatewayWith(`${grafana.url}/`);
