@@ -1,6 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
-import { BatchResult, Db, InjectDb, KeyedBatcher, queryRows, retryTransaction, runStatement, sqlStateOf } from '@paygate/database';
+import {
+  BatchResult,
+  Db,
+  InjectDb,
+  KeyedBatcher,
+  isRetryableSqlError,
+  queryRows,
+  retryTransaction,
+  runStatement,
+  sqlStateOf,
+} from '@paygate/database';
 import {
   LedgerRefused,
   PostedJournal,
@@ -85,6 +95,9 @@ const POST_TRANSFER = `select o_journal_id::text as journal_id, o_created_at as 
                          from wallet.post_transfer($1, $2, $3, $4, $5::jsonb)`;
 
 /** A hot wallet's batch (migration 0003): one row per item, posted or refused. */
+/** Runs of a whole batch of transfers before it falls back to posting them one by one. */
+const BATCH_ATTEMPTS = 3;
+
 const POST_TRANSFERS = `select item, journal_id::text, created_at, replayed, refusal from wallet.post_transfers($1, $2::jsonb)`;
 
 function refusalRaised(err: unknown, reference: string): LedgerRefused | undefined {
@@ -301,9 +314,10 @@ export class LedgerRepository {
 
   /**
    * A merchant's transfers, together in one statement (`wallet.post_transfers`, see migration
-   * 0003; a hot wallet's transfers share its balance row's lock): each in a subtransaction of its own, so a refused one (insufficient funds…)
-   * rolls back alone; one commit, one round trip. Anything but a refusal fails the whole batch
-   * (a deadlock or serialization failure runs it again).
+   * 0003; a hot wallet's transfers share its balance row's lock): each in a subtransaction of
+   * its own, so a refused one (insufficient funds…) rolls back alone; one commit, one round
+   * trip. Anything but a refusal fails the whole batch: a deadlock or serialization failure runs
+   * it again, and after BATCH_ATTEMPTS its transfers post one by one.
    */
   private async transferBatch(items: TransferItem[]): Promise<Array<BatchResult<PostedJournal>>> {
     const payload = items.map(({ reference, m, legs }) => ({
@@ -333,9 +347,18 @@ export class LedgerRepository {
         throw err;
       }
     }
-    const rows = await retryTransaction(() =>
-      runStatement<PostedTransferRow>(this.db, POST_TRANSFERS, [items[0].merchantId, JSON.stringify(payload)]),
-    );
+    let rows: PostedTransferRow[];
+    try {
+      rows = await retryTransaction(
+        () => runStatement<PostedTransferRow>(this.db, POST_TRANSFERS, [items[0].merchantId, JSON.stringify(payload)]),
+        BATCH_ATTEMPTS,
+      );
+    } catch (err) {
+      if (!isRetryableSqlError(err)) throw err;
+      // A batch locks every balance row it touches: against a writer that locks rows in another
+      // order it can keep losing. Then each transfer posts on its own (with its own retries).
+      return Promise.all(items.map(async (item) => (await this.transferBatch([item]))[0]));
+    }
     const results: Array<BatchResult<PostedJournal>> = [];
     for (const r of rows) {
       results[r.item] = r.refusal
