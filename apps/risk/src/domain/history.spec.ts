@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { historySpec } from './features';
-import { InMemoryHistory } from './history';
+import { InMemoryHistory, SameInstantHistory } from './history';
 import { parseRulesFile } from './rules';
 
 const { spec } = historySpec([
@@ -72,5 +73,64 @@ describe('InMemoryHistory', () => {
     const h = new InMemoryHistory();
     h.record('A', { at: 10, referenceCurrency: 'USD' });
     expect(() => h.record('A', { at: 9, referenceCurrency: 'USD' })).toThrow('events must be recorded in time order');
+  });
+});
+
+describe('SameInstantHistory', () => {
+  const { spec: wide } = historySpec([
+    parseRulesFile({
+      version: 'w',
+      reference_currency: 'USD',
+      thresholds: { review: 50, decline: 80 },
+      features: {
+        history_size: 3,
+        amount_bands: {
+          micro: { lt: '5.00', window: '1h' },
+          big: { gte: '1.00', window: '48h' },
+          mid: { gte: '2.00', lt: '9.00', window: '1m' },
+        },
+      },
+      rules: [],
+    }),
+  ]);
+  const event = fc.record({
+    destination: fc.option(fc.constantFrom('D1', 'D2', 'D3'), { nil: undefined }),
+    amountRefMinor: fc.option(fc.bigInt({ min: 0n, max: 1_500n }), { nil: undefined }),
+  });
+
+  it('decisions recorded at the read instant: each next read is what reading again would give', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 * 86_400 }), event), { maxLength: 12 }),
+        fc.array(event, { minLength: 1, maxLength: 8 }),
+        (past, together) => {
+          const now = 200_000 * S;
+          const truth = new InMemoryHistory();
+          for (const [ago, e] of [...past].sort((a, b) => b[0] - a[0]))
+            truth.record('A', { at: now - ago * S, referenceCurrency: 'USD', ...e });
+          const asked = ['D1', 'D2', 'D3'].filter((d) => truth.read('A', d, now, wide).destinationSeen);
+          const group = new SameInstantHistory(truth.read('A', 'D1', now, wide), asked, wide);
+          for (const e of together) {
+            for (const d of [undefined, 'D1', 'D2', 'D3']) expect(group.read(d)).toEqual(truth.read('A', d, now, wide));
+            group.record(e);
+            truth.record('A', { at: now, referenceCurrency: 'USD', ...e });
+          }
+        },
+      ),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+
+  it("a new account's first decision makes the next one's age 0", () => {
+    const group = new SameInstantHistory(new InMemoryHistory().read('A', undefined, 0, spec), [], spec);
+    expect(group.read('D').accountAgeSeconds).toBeUndefined();
+    group.record({ destination: 'D', amountRefMinor: 3n });
+    expect(group.read('D')).toMatchObject({
+      accountAgeSeconds: 0,
+      count1m: 1,
+      destinationSeen: true,
+      bandCounts: { b0: 1 },
+      historyRefMinor: [3n],
+    });
   });
 });

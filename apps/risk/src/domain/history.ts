@@ -91,3 +91,62 @@ export class InMemoryHistory {
     if (event.destination !== undefined) log.destinations.add(event.destination);
   }
 }
+
+/** A decision recorded at the read's own instant, as the next one's history counts it. */
+export interface SameInstantEvent {
+  destination?: string;
+  /** In the spec's reference currency (undefined: unpriced). */
+  amountRefMinor?: bigint;
+}
+
+/**
+ * One account's history as of one read, plus decisions recorded at that read's instant: what
+ * several payments of a hot account see when they are decided together on one read, each after
+ * the ones before it (exactly what reading again after each record would return, had they all
+ * been recorded at that instant). A decision at the read's instant lies inside every window and
+ * is the newest: each counts in every count, priced ones in every sum and matching band, and
+ * heads the history sample; the first one of a new account makes its age 0.
+ */
+export class SameInstantHistory {
+  private current: HistoryFeatures;
+  private readonly seen: Set<string>;
+
+  /**
+   * @param base the read's history (its `destinationSeen` is ignored)
+   * @param seenBefore which of the destinations asked about the account had paid before the read
+   */
+  constructor(
+    base: HistoryFeatures,
+    seenBefore: Iterable<string>,
+    private readonly spec: HistorySpec,
+  ) {
+    this.current = { ...base };
+    delete this.current.destinationSeen;
+    this.seen = new Set(seenBefore);
+  }
+
+  /** The history the next decision sees, for its destination. */
+  read(destination: string | undefined): HistoryFeatures {
+    return { ...this.current, destinationSeen: destination === undefined ? undefined : this.seen.has(destination) };
+  }
+
+  record(e: SameInstantEvent): void {
+    const h = this.current;
+    const priced = e.amountRefMinor;
+    const add = priced ?? 0n;
+    const bandCounts: Record<string, number> = { ...h.bandCounts };
+    if (priced !== undefined) for (const b of this.spec.bands) if (inBand(b, priced)) bandCounts[b.key] = (bandCounts[b.key] ?? 0) + 1;
+    this.current = {
+      count1m: h.count1m + 1,
+      count1h: h.count1h + 1,
+      count24h: h.count24h + 1,
+      sum1mRefMinor: h.sum1mRefMinor + add,
+      sum1hRefMinor: h.sum1hRefMinor + add,
+      sum24hRefMinor: h.sum24hRefMinor + add,
+      accountAgeSeconds: h.accountAgeSeconds ?? 0,
+      bandCounts,
+      historyRefMinor: priced === undefined ? h.historyRefMinor : [priced, ...h.historyRefMinor].slice(0, this.spec.historySize),
+    };
+    if (e.destination !== undefined) this.seen.add(e.destination);
+  }
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { Db, openDatabase, queryRows } from '@paygate/database';
+import { Db, openDatabase, queryRows, runStatement } from '@paygate/database';
 import { DRIVERS, Driver, ServiceTestDb, TestDatabase, openServiceTestDb } from '@paygate/testing';
 import {
   EMPTY_HISTORY,
@@ -362,6 +362,110 @@ describe.each<Driver>(DRIVERS)('RiskRepository on %s', (driver) => {
       expect([seen[account].count24h, seen[account].destinationSeen]).toEqual([k, k > 0]);
       expect(await rowsFor(m, inputs[k].paymentId)).toHaveLength(1);
     }
+  });
+
+  it("one account's waiting payments are decided together: each saw exactly the ones before it, recorded in that order", async () => {
+    const m = merchant('together');
+    const account = 'ACC_TOGETHER';
+    await insertDecision(m, { account, destination: 'ACC_OLD', ageSeconds: 120, amountRefMinor: 50n });
+    const seen = new Map<string, HistoryFeatures>();
+    const decide = (id: string) => (h: HistoryFeatures) => {
+      seen.set(id, h);
+      return record(APPROVE)(h);
+    };
+    // The first runs alone; the ones submitted while it runs wait and go together.
+    const amounts = [100n, 200n, 300n, 400n, 500n];
+    const payments = amounts.map((amountRefMinor, n) =>
+      input({ account, paymentId: `PAY-T-${n}`, amountRefMinor, destination: n === 3 ? 'ACC_OLD' : `ACC_NEW_${n % 2}` }),
+    );
+    const decided = await Promise.all([...payments, payments[2]].map((p) => repo.decideOnce(m, p, SPEC, decide(p.paymentId))));
+    expect(decided.map((d) => d.fresh)).toEqual([true, true, true, true, true, false]);
+    expect(decided[5].assessment).toEqual(decided[2].assessment);
+    for (const [n, p] of payments.entries()) {
+      const h = seen.get(p.paymentId)!;
+      expect(h).toMatchObject({ count1m: n, count1h: n + 1, sum1hRefMinor: 50n + amounts.slice(0, n).reduce((a, b) => a + b, 0n) });
+      expect(h.historyRefMinor).toEqual([...amounts.slice(0, n).reverse(), 50n].slice(0, 3));
+      expect(h.destinationSeen).toBe([false, false, true, true, true][n]);
+    }
+    // What was recorded reads back as the last one saw it plus itself, in the same order.
+    expect(await repo.history(m, account, 'ACC_NEW_1', SPEC)).toMatchObject({
+      count1m: 5,
+      count1h: 6,
+      historyRefMinor: [500n, 400n, 300n],
+      destinationSeen: true,
+    });
+  });
+
+  it('a payment of the batch recorded already: the batch records nothing together, each is decided on its own', async () => {
+    const m = merchant('together_exists');
+    const account = 'ACC_TOGETHER_X';
+    const earlier = input({ account, paymentId: 'PAY-EARLIER' });
+    await repo.decideOnce(m, earlier, SPEC, record(DECLINE));
+    const counts = new Map<string, number>();
+    const decide = (id: string) => (h: HistoryFeatures) => {
+      counts.set(id, h.count1m);
+      return record(APPROVE)(h);
+    };
+    const fresh = ['PAY-A', 'PAY-B', 'PAY-C'].map((paymentId) => input({ account, paymentId }));
+    const decided = await Promise.all([fresh[0], earlier, fresh[1], fresh[2]].map((p) => repo.decideOnce(m, p, SPEC, decide(p.paymentId))));
+    expect(decided.map((d) => [d.assessment.decision, d.fresh])).toEqual([
+      ['APPROVE', true],
+      ['DECLINE', false],
+      ['APPROVE', true],
+      ['APPROVE', true],
+    ]);
+    expect(fresh.map((p) => counts.get(p.paymentId))).toEqual([1, 2, 3]);
+    expect(await repo.history(m, account, undefined, SPEC)).toMatchObject({ count1m: 4 });
+  });
+
+  it('risk.record_decisions_together: all or nothing, only on the newest decision the read saw', async () => {
+    const m = merchant('together_sql');
+    const account = 'ACC_TOGETHER_SQL';
+    const row = (paymentId: string, acc = account) => [
+      m,
+      paymentId,
+      acc,
+      null,
+      'USD',
+      '1',
+      '1',
+      'USD',
+      0,
+      'APPROVE',
+      '[]',
+      'v1',
+      '{}',
+      null,
+      null,
+      null,
+      null,
+      null,
+      new Date().toISOString(),
+    ];
+    const call = (items: unknown[][], newest: string | null) =>
+      runStatement<{ outcome: string }>(db, 'select risk.record_decisions_together($1::jsonb, $2::bigint) as outcome', [
+        JSON.stringify(items),
+        newest,
+      ]);
+    const newest = async () =>
+      (
+        await queryRows<{ id: string | null }>(
+          db,
+          sql`select max(id)::text as id from risk.decisions where merchant_id = ${m} and account = ${account}`,
+        )
+      )[0].id;
+    expect(await call([row('P1'), row('P2')], null)).toEqual([{ outcome: 'recorded' }]);
+    const ids = await queryRows<{ payment_id: string }>(
+      db,
+      sql`select payment_id from risk.decisions where merchant_id = ${m} order by id`,
+    );
+    expect(ids.map((r) => r.payment_id)).toEqual(['P1', 'P2']);
+    expect(await call([row('P3'), row('P4')], null)).toEqual([{ outcome: 'stale' }]);
+    expect(await call([row('P3'), row('P1')], await newest())).toEqual([{ outcome: 'exists' }]);
+    await expect(call([row('P3'), row('P5', 'ACC_OTHER')], await newest())).rejects.toThrow('one account');
+    await expect(call([row('P3'), row('P3')], await newest())).rejects.toThrow('one account');
+    expect(await rowsFor(m, 'P3')).toHaveLength(0);
+    expect(await call([row('P3'), row('P4')], await newest())).toEqual([{ outcome: 'recorded' }]);
   });
 
   it('keeps merchants apart: history, seen destinations and the once-per-payment record', async () => {

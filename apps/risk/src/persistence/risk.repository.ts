@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { BatchResult, Db, InjectDb, KeyedBatcher, queryRows, retryTransaction, runStatement } from '@paygate/database';
-import { WINDOWS, type FeaturesJson, type HistoryFeatures, type HistorySpec, type RiskAssessment } from '../domain';
+import { SameInstantHistory, WINDOWS, type FeaturesJson, type HistoryFeatures, type HistorySpec, type RiskAssessment } from '../domain';
 
 export interface DecisionInput {
   paymentId: string;
@@ -74,7 +74,9 @@ interface AssessmentRow {
  * and all share the database clock. Usually in two round trips: the history is read without a
  * lock, and `risk.record_decision` records the decision under the lock only if no other decision
  * of the account came in since (else it is decided again inside a locked transaction). A
- * payment is recorded once (unique on merchant + payment id).
+ * payment is recorded once (unique on merchant + payment id). A hot account's payments that wait
+ * while one of its decisions is made are decided together: one read, each decided on it plus the
+ * ones before it, recorded together at the read's instant (`risk.record_decisions_together`).
  */
 @Injectable()
 export class RiskRepository {
@@ -82,6 +84,8 @@ export class RiskRepository {
   private readonly reads = new KeyedBatcher<HistoryRead, HistoryRow>((items) => this.readBatch(items));
   /** A merchant's optimistic records that arrive while one batch records: one statement. */
   private readonly records = new KeyedBatcher<unknown[], RecordOutcome>((items) => this.recordBatch(items));
+  /** One account's decisions: one batch at a time, the ones that waited decided together. */
+  private readonly accounts = new KeyedBatcher<DecisionItem, Decided>((items) => this.decideBatch(items));
 
   constructor(@InjectDb() private readonly db: Db) {}
 
@@ -112,26 +116,70 @@ export class RiskRepository {
     if (input.referenceCurrency !== spec.referenceCurrency) {
       throw new RangeError(`input priced in ${input.referenceCurrency}, history spec in ${spec.referenceCurrency}`);
     }
-    // One account's decisions in this process go one at a time (its lane), so the fast path's
-    // check rarely fails here; other replicas are what the check is for.
-    return this.lane(`${merchantId}:${input.account}`, async () => {
-      const fast = await this.decideOptimistically(merchantId, input, spec, decide);
-      return fast ?? this.decideLocked(merchantId, input, spec, decide);
-    });
+    // One account's decisions in this process go one batch at a time, so the fast path's check
+    // rarely fails here; other replicas are what the check is for.
+    return this.accounts.submit(`${merchantId}:${input.account}`, { merchantId, input, spec, decide });
   }
 
-  /** Per-key queues: each runs after the previous one of its key finished. */
-  private readonly lanes = new Map<string, Promise<unknown>>();
+  /** One account's decisions that waited while its previous ones were made. */
+  private async decideBatch(items: DecisionItem[]): Promise<Array<BatchResult<Decided>>> {
+    if (items.length > 1) {
+      const together = await this.decideTogether(items).catch(() => undefined);
+      if (together) return together.map((value) => ({ ok: true, value }));
+    }
+    const out: Array<BatchResult<Decided>> = [];
+    for (const { merchantId, input, spec, decide } of items) {
+      try {
+        const fast = await this.decideOptimistically(merchantId, input, spec, decide);
+        out.push({ ok: true, value: fast ?? (await this.decideLocked(merchantId, input, spec, decide)) });
+      } catch (error) {
+        out.push({ ok: false, error });
+      }
+    }
+    return out;
+  }
 
-  private lane<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.lanes.get(key) ?? Promise.resolve();
-    const run = previous.then(work, work);
-    const tail = run.catch(() => undefined);
-    this.lanes.set(key, tail);
-    void tail.then(() => {
-      if (this.lanes.get(key) === tail) this.lanes.delete(key);
+  /**
+   * Two round trips for several payments of one account: one history read, then each payment
+   * decided on it and on the ones before it (as if each were recorded at the read's instant,
+   * which is where they are recorded), then all recorded in one statement if the account's newest
+   * decision is still the one the read saw. Undefined when they cannot go together (a payment
+   * recorded already, a decision since the read, rules reloaded in between): the caller decides
+   * them one by one, and nothing of this attempt was recorded. A payment asked twice is decided
+   * once; the second call gets the same assessment (not fresh), as it would from the record.
+   */
+  private async decideTogether(all: DecisionItem[]): Promise<Decided[] | undefined> {
+    const [{ merchantId, input: first, spec }] = all;
+    if (all.some((i) => i.spec !== spec)) return undefined;
+    /** Position in `items` of each payment's first call. */
+    const firstOf = new Map<string, number>();
+    const items: DecisionItem[] = [];
+    for (const item of all) {
+      if (firstOf.has(item.input.paymentId)) continue;
+      firstOf.set(item.input.paymentId, items.length);
+      items.push(item);
+    }
+    const destinations = [...new Set(items.flatMap((i) => (i.input.destination === undefined ? [] : [i.input.destination])))];
+    const [row] = await runStatement<HistoryRow & { seen_list: string[] }>(this.db, togetherText(compiledQuery(spec)), [
+      merchantId,
+      first.account,
+      destinations,
+    ]);
+    const history = new SameInstantHistory(historyOf(row, spec, undefined), row.seen_list, spec);
+    const records = items.map(({ input, decide }) => {
+      const record = decide(history.read(input.destination));
+      history.record({ destination: input.destination, amountRefMinor: input.amountRefMinor });
+      return record;
     });
-    return run;
+    const values = items.map(({ input }, i) => decisionValues(merchantId, input, records[i], row.now));
+    const [r] = await runStatement<{ outcome: RecordOutcome }>(this.db, RECORD_TOGETHER, [JSON.stringify(values), row.newest]);
+    if (r.outcome !== 'recorded') return undefined;
+    return all.map((item) => {
+      const k = firstOf.get(item.input.paymentId)!;
+      return items[k] === item
+        ? { assessment: records[k].assessment, fresh: true, record: records[k] }
+        : { assessment: records[k].assessment, fresh: false };
+    });
   }
 
   /**
@@ -301,29 +349,41 @@ export class RiskRepository {
               paymentId ?? null,
             ])
           )[0];
-    const bandCounts: Record<string, number> = {};
-    for (const b of spec.bands) bandCounts[b.key] = Number(row[b.key]);
-    const history: HistoryFeatures = {
-      count1m: row.c1m,
-      count1h: row.c1h,
-      count24h: row.c24h,
-      sum1mRefMinor: BigInt(row.s1m),
-      sum1hRefMinor: BigInt(row.s1h),
-      sum24hRefMinor: BigInt(row.s24h),
-      destinationSeen: destination === undefined ? undefined : Boolean(row.seen),
-      // A row from a replica whose clock ran a hair ahead must not make an age negative.
-      accountAgeSeconds: row.age === null ? undefined : Math.max(0, Number(row.age)),
-      bandCounts,
-      historyRefMinor: row.hist === '' ? [] : row.hist.split(',').map((v) => BigInt(v)),
-    };
     const out: { history: HistoryFeatures; now: string; recorded?: RiskAssessment; newest: string | null } = {
-      history,
+      history: historyOf(row, spec, destination),
       now: row.now,
       newest: row.newest,
     };
     if (row.recorded) out.recorded = toAssessment(row.recorded);
     return out;
   }
+}
+
+/** The features of a history row (`seen` read for `destination`). */
+function historyOf(row: HistoryRow, spec: HistorySpec, destination: string | undefined): HistoryFeatures {
+  const bandCounts: Record<string, number> = {};
+  for (const b of spec.bands) bandCounts[b.key] = Number(row[b.key]);
+  return {
+    count1m: row.c1m,
+    count1h: row.c1h,
+    count24h: row.c24h,
+    sum1mRefMinor: BigInt(row.s1m),
+    sum1hRefMinor: BigInt(row.s1h),
+    sum24hRefMinor: BigInt(row.s24h),
+    destinationSeen: destination === undefined ? undefined : Boolean(row.seen),
+    // A row from a replica whose clock ran a hair ahead must not make an age negative.
+    accountAgeSeconds: row.age === null ? undefined : Math.max(0, Number(row.age)),
+    bandCounts,
+    historyRefMinor: row.hist === '' ? [] : row.hist.split(',').map((v) => BigInt(v)),
+  };
+}
+
+/** One payment's decision waiting for its account's batch. */
+interface DecisionItem {
+  merchantId: string;
+  input: DecisionInput;
+  spec: HistorySpec;
+  decide: (h: HistoryFeatures) => DecisionRecord;
 }
 
 /** One history read waiting for its batch. */
@@ -446,6 +506,9 @@ const RECORD_DECISIONS = `select s.item, risk.record_decision(s.v->>0, s.v->>1, 
     from (select w.n::int as item, w.value as v from jsonb_array_elements($1::jsonb) with ordinality as w(value, n)
            order by (w.value->>2) collate "C", w.n offset 0) s`;
 
+/** risk.record_decisions_together (migration 0005): $1 a JSON array of decisions' values, $2 the newest decision the read saw. */
+const RECORD_TOGETHER = `select risk.record_decisions_together($1::jsonb, $2::bigint) as outcome`;
+
 /** The history statement's text per spec and shape ($1 merchant, $2 account, $3 destination, $4 payment id: each referenced in every shape, so PostgreSQL knows its type). */
 const HISTORY_TEXTS = new WeakMap<CompiledQuery, Map<string, string>>();
 
@@ -480,6 +543,26 @@ function historyBatchText(q: CompiledQuery, withDestination: boolean, withPaymen
   });
 }
 
+/**
+ * The read for several payments of one account ($1 merchant, $2 account): the history without
+ * destination or payment, and which of the destinations in $3 (text[]) the account paid before.
+ */
+function togetherText(q: CompiledQuery): string {
+  return cachedText(q, 'together', () => {
+    const one = historyQuery(q, false, false, {
+      account: '$2',
+      destination: '',
+      payment: '',
+      noDestination: 'null::boolean',
+      noPayment: 'null::json',
+    });
+    return `select q.*, coalesce((select json_agg(distinct s.destination) from risk.decisions s
+                                   where s.account = $2 and s.merchant_id = $1 and s.payment_id is not null
+                                     and s.destination = any($3::text[])), '[]'::json) as seen_list
+      from (${one}) q`;
+  });
+}
+
 function cachedText(q: CompiledQuery, shape: string, build: () => string): string {
   let texts = HISTORY_TEXTS.get(q);
   if (!texts) HISTORY_TEXTS.set(q, (texts = new Map()));
@@ -508,7 +591,7 @@ function historyQuery(
           ${seen} as seen,
           array_to_string(array(select h.amount_ref_minor from risk.decisions h where ${mine('h')} ${q.sampleTail}), ',') as hist,
           ${recorded} as recorded,
-          (select n.id::text from risk.decisions n where ${mine('n')} order by n.created_at desc limit 1) as newest
+          (select n.id::text from risk.decisions n where ${mine('n')} order by n.created_at desc, n.id desc limit 1) as newest
      from risk.decisions d
     where ${mine('d')} ${q.scanTail}`;
 }
