@@ -79,14 +79,27 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.running = true;
     try {
       const claimed = await this.repo.claimUnpublished(OUTBOX.batch, OUTBOX.claimMs);
+      // All of the pass at once, in claim order: JetStream takes them pipelined on one connection
+      // (one ack wait per pass, not per event), and the monolith's consumers get them together
+      // (their lookups batch). An event that failed stays unpublished; its claim runs out and a
+      // later pass sends it again (consumers are idempotent on the event id).
+      const sent = await Promise.allSettled(
+        claimed.map(({ event, payment }) => {
+          const body = { ...eventDto(event), merchant_id: event.merchantId, data: payment ? { payment: toDto(payment) } : null };
+          return this.bus.publishDurable(PAYMENTS_STREAM, `payments.payment.${event.toStatus.toLowerCase()}`, body, body.id);
+        }),
+      );
       const done: bigint[] = [];
       const changes: { status: string; currency: string }[] = [];
-      for (const { event, payment } of claimed) {
-        const body = { ...eventDto(event), merchant_id: event.merchantId, data: payment ? { payment: toDto(payment) } : null };
-        await this.bus.publishDurable(PAYMENTS_STREAM, `payments.payment.${event.toStatus.toLowerCase()}`, body, body.id);
+      sent.forEach((outcome, i) => {
+        const { event, payment } = claimed[i];
+        if (outcome.status === 'rejected') {
+          log.warn(`outbox relay: event ${event.id}: ${(outcome.reason as Error).message} (sent again later)`);
+          return;
+        }
         done.push(event.id);
         changes.push({ status: event.toStatus, currency: payment ? payment.currency.trim() : 'unknown' });
-      }
+      });
       await this.repo.markPublished(done);
       this.published.inc(done.length);
       for (const labels of changes) this.transitions.inc(labels);

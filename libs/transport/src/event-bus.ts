@@ -44,6 +44,9 @@ export abstract class EventBus {
  */
 const durableHandlers = new Map<string, Map<string, Array<(payload: unknown) => Promise<void>>>>();
 
+/** How many messages of a durable consumer are handled at once (also its pull buffer). */
+const CONSUME_CONCURRENCY = 64;
+
 /** One emitter per process: every app of the monolith publishes and subscribes on it. */
 const shared = new EventEmitter().setMaxListeners(0);
 
@@ -174,12 +177,20 @@ export class NatsEventBus extends EventBus {
             });
           }
           const consumer = await nc.jetstream().consumers.get(stream.name, durable);
-          const messages = await consumer.consume({ max_messages: 64 });
+          const messages = await consumer.consume({ max_messages: CONSUME_CONCURRENCY });
           close = async () => {
             await messages.close();
           };
           if (stopped) break;
-          for await (const m of messages) await handle(m);
+          // Up to a buffer's worth handled at once (each acked on its own), so that the
+          // handlers' lookups batch; all of them finish before this consumer is left.
+          const inFlight = new Set<Promise<void>>();
+          for await (const m of messages) {
+            const done: Promise<void> = handle(m).finally(() => inFlight.delete(done));
+            inFlight.add(done);
+            if (inFlight.size >= CONSUME_CONCURRENCY) await Promise.race(inFlight);
+          }
+          await Promise.all(inFlight);
           if (stopped) break;
         } catch (e) {
           if (stopped) break;
