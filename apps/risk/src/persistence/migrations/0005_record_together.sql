@@ -1,6 +1,13 @@
 -- An account's newest decision is the latest created_at, and among decisions of one instant the
 -- last inserted (highest id): the decisions recorded together below share the read's instant.
 -- record_decision is the same as in 0003 but for that tie-break.
+CREATE OR REPLACE FUNCTION risk.newest_decision(p_merchant text, p_account text) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+  SELECT d.id FROM risk.decisions d
+   WHERE d.merchant_id = p_merchant AND d.account = p_account AND d.payment_id IS NOT NULL
+   ORDER BY d.created_at DESC, d.id DESC LIMIT 1
+$$;
+--> statement-breakpoint
 CREATE OR REPLACE FUNCTION risk.record_decision(
   p_merchant text, p_payment text, p_account text, p_destination text, p_currency text,
   p_amount_minor bigint, p_amount_ref_minor bigint, p_ref_currency text,
@@ -9,17 +16,12 @@ CREATE OR REPLACE FUNCTION risk.record_decision(
   p_shadow_diverged boolean, p_created_at timestamptz, p_seen_newest bigint
 ) RETURNS text
 LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-  v_newest bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended('risk:' || p_merchant || ':' || p_account, 0));
   IF EXISTS (SELECT 1 FROM risk.decisions WHERE merchant_id = p_merchant AND payment_id = p_payment) THEN
     RETURN 'exists';
   END IF;
-  SELECT d.id INTO v_newest FROM risk.decisions d
-   WHERE d.merchant_id = p_merchant AND d.account = p_account AND d.payment_id IS NOT NULL
-   ORDER BY d.created_at DESC, d.id DESC LIMIT 1;
-  IF v_newest IS DISTINCT FROM p_seen_newest THEN
+  IF risk.newest_decision(p_merchant, p_account) IS DISTINCT FROM p_seen_newest THEN
     RETURN 'stale';
   END IF;
   INSERT INTO risk.decisions (merchant_id, payment_id, account, destination, currency, amount_minor, amount_ref_minor, ref_currency,
@@ -43,7 +45,6 @@ LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   v_merchant text := p_items->0->>0;
   v_account text := p_items->0->>2;
-  v_newest bigint;
 BEGIN
   IF jsonb_typeof(p_items) IS DISTINCT FROM 'array' OR jsonb_array_length(p_items) = 0
      OR EXISTS (SELECT 1 FROM jsonb_array_elements(p_items) v WHERE v->>0 IS DISTINCT FROM v_merchant OR v->>2 IS DISTINCT FROM v_account)
@@ -55,10 +56,7 @@ BEGIN
                JOIN risk.decisions d ON d.payment_id = v->>1 AND d.merchant_id = v_merchant) THEN
     RETURN 'exists';
   END IF;
-  SELECT d.id INTO v_newest FROM risk.decisions d
-   WHERE d.merchant_id = v_merchant AND d.account = v_account AND d.payment_id IS NOT NULL
-   ORDER BY d.created_at DESC, d.id DESC LIMIT 1;
-  IF v_newest IS DISTINCT FROM p_seen_newest THEN
+  IF risk.newest_decision(v_merchant, v_account) IS DISTINCT FROM p_seen_newest THEN
     RETURN 'stale';
   END IF;
   INSERT INTO risk.decisions (merchant_id, payment_id, account, destination, currency, amount_minor, amount_ref_minor, ref_currency,
