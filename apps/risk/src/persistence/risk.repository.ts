@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
 import { BatchResult, Db, InjectDb, KeyedBatcher, queryRows, retryTransaction, runStatement } from '@paygate/database';
 import { SameInstantHistory, WINDOWS, type FeaturesJson, type HistoryFeatures, type HistorySpec, type RiskAssessment } from '../domain';
+
+const log = new Logger('RiskRepository');
 
 export interface DecisionInput {
   paymentId: string;
@@ -124,7 +126,11 @@ export class RiskRepository {
   /** One account's decisions that waited while its previous ones were made. */
   private async decideBatch(items: DecisionItem[]): Promise<Array<BatchResult<Decided>>> {
     if (items.length > 1) {
-      const together = await this.decideTogether(items).catch(() => undefined);
+      // A failure here recorded nothing (one statement records all or none): each is decided alone.
+      const together = await this.decideTogether(items).catch((e: unknown) => {
+        log.warn(`deciding ${items.length} payments of one account together failed (${(e as Error).message}); deciding each alone`);
+        return undefined;
+      });
       if (together) return together.map((value) => ({ ok: true, value }));
     }
     const out: Array<BatchResult<Decided>> = [];
