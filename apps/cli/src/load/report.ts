@@ -37,8 +37,16 @@ export function formatResult(label: string, r: LoadResult): string {
       ['HTTP status', mix(r.statuses, r.completed)],
       ['outcome', mix(r.outcomes, r.completed)],
       ['transport errors', String(r.errors)],
+      ...slowestSeconds(r),
     ]),
   ].join('\n');
+}
+
+/** The seconds with the worst p99, when the tail is bunched in time (a stall) rather than spread. */
+function slowestSeconds(r: LoadResult): [string, string][] {
+  if (r.timeline.length < 3) return [];
+  const worst = [...r.timeline].sort((a, b) => b.p99 - a.p99).slice(0, 3);
+  return [['slowest seconds', worst.map((s) => `t=${s.second}s p99 ${s.p99} (${s.completed} done)`).join(', ')]];
 }
 
 /** The live progress line. */

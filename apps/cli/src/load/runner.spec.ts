@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { parseLoadArgs } from './command';
-import { parseDuration } from './report';
+import { formatResult, parseDuration } from './report';
 import { assertLoopback, outcomeOf, runLoad } from './runner';
 import { paymentBody } from './scenarios';
 
@@ -111,6 +111,33 @@ describe('load runner', () => {
       expect(r.completed).toBe(100);
       expect(r.latencyMs.max).toBeGreaterThan(500);
       expect(r.achievedRate).toBeLessThan(100);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('open loop: the timeline shows which seconds the tail came from', async () => {
+    // Answers take 2 ms, except requests 41-60 (scheduled in the third second at 20/s): 300 ms.
+    const srv = await slowServer((n) => (n > 40 && n <= 60 ? 300 : 2));
+    try {
+      const r = await runLoad({
+        target: srv.url,
+        durationMs: 3000,
+        rate: 20,
+        connections: 64,
+        timeoutMs: 5000,
+        maxInFlight: 1000,
+        next: (i) => ({ method: 'GET', path: `/t/${i}` }),
+      });
+      expect(r.timeline.map((s) => [s.second, s.completed])).toEqual([
+        [0, 20],
+        [1, 20],
+        [2, 20],
+      ]);
+      expect(r.timeline[2].p50).toBeGreaterThanOrEqual(300);
+      for (const s of r.timeline.slice(0, 2)) expect(s.p99).toBeLessThan(300);
+      for (const s of r.timeline) expect(s.p50 <= s.p99 && s.p99 <= s.max).toBe(true);
+      expect(formatResult('t', r)).toMatch(/slowest seconds +t=2s p99 /);
     } finally {
       await srv.close();
     }

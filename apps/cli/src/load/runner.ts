@@ -57,6 +57,20 @@ export interface LoadResult {
   statuses: Record<string, number>;
   /** `status` of a payment body, `failure_code`, or `error.code` of an error envelope. */
   outcomes: Record<string, number>;
+  /**
+   * Second by second, by each request's scheduled send time: how many completed and their
+   * latency. A tail spread evenly is a slow path; one bunched in a few seconds is a stall.
+   */
+  timeline: SecondStats[];
+}
+
+export interface SecondStats {
+  /** Seconds from the start: requests scheduled in [second, second + 1). */
+  second: number;
+  completed: number;
+  p50: number;
+  p99: number;
+  max: number;
 }
 
 interface Sample {
@@ -96,11 +110,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const outcomes: Record<string, number> = {};
   const state = { sent: 0, completed: 0, errors: 0, dropped: 0, inFlight: 0 };
   let maxUs = 0;
+  const perSecond: number[][] = [];
+  const t0 = performance.now();
 
   const record = (scheduledAt: number, s: Sample) => {
     const us = Math.max(1, Math.round((performance.now() - scheduledAt) * 1000));
     histogram.recordValue(us);
     maxUs = Math.max(maxUs, us);
+    (perSecond[Math.floor((scheduledAt - t0) / 1000)] ??= []).push(us);
     state.completed += 1;
     state.inFlight -= 1;
     statuses[String(s.status)] = (statuses[String(s.status)] ?? 0) + 1;
@@ -113,7 +130,6 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     return send(agent, o.target, o.next(i), o.timeoutMs).then((s) => record(scheduledAt, s));
   };
 
-  const t0 = performance.now();
   const end = t0 + o.durationMs;
   const ticker = setInterval(() => o.onProgress?.({ elapsedMs: performance.now() - t0, ...state }), 1000);
   try {
@@ -137,7 +153,21 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     latencyMs: latencies(histogram, maxUs),
     statuses,
     outcomes,
+    timeline: timeline(perSecond),
   };
+}
+
+function timeline(perSecond: number[][]): SecondStats[] {
+  const ms = (us: number) => round(us / 1000, 2);
+  const rows: SecondStats[] = [];
+  for (const [second, us] of perSecond.entries()) {
+    if (!us) continue;
+    us.sort((a, b) => a - b);
+    // Nearest rank, like the histogram's percentiles.
+    const at = (p: number) => ms(us[Math.max(0, Math.ceil((p / 100) * us.length) - 1)]);
+    rows.push({ second, completed: us.length, p50: at(50), p99: at(99), max: ms(us[us.length - 1]) });
+  }
+  return rows;
 }
 
 async function openLoop(
