@@ -76,7 +76,9 @@ export async function startService(def: ServiceDefinition, rt: RuntimeConfig, op
     new RpcContextInterceptor(),
     app.get(RpcMetricsInterceptor),
   ]);
-  app.useGlobalInterceptors(rpcSteps);
+  // Only where messages are served: on HTTP the steps pass through, yet Nest would still wrap
+  // every request in its interceptor pipeline (deferred observables, an async-context bind).
+  if (opts.rpcServer) app.useGlobalInterceptors(rpcSteps);
 
   if (opts.rpcServer) {
     const strategy = serverStrategy(def.service, rt.transport);
