@@ -21,6 +21,7 @@ gateway (with a key) or service port. Loopback targets only.
   --rate N            requests per second, open loop (default 100)
   --concurrency N     closed loop instead: N workers back to back (a ceiling)
   --duration D        e.g. 500ms, 30s, 2m (default 10s, at most 10m)
+  --warmup D          first send at the same rate for D, not counted (default 0, at most 1m)
   --csv PATH          payments to replay (default test/data/dummy_transactions.csv)
   --key KEY           API key for the gateway (default $API_KEY, else the demo key)
   --connections N     sockets to the target, open loop (default 64)
@@ -37,6 +38,8 @@ export interface LoadSettings {
   rate?: number;
   concurrency?: number;
   durationMs: number;
+  /** Sent first at the same rate, not counted (see `runLoad`). */
+  warmupMs?: number;
   csv: string;
   key?: string;
   connections: number;
@@ -45,7 +48,7 @@ export interface LoadSettings {
   walletUrl?: URL;
   fxUrl?: URL;
   json?: string;
-  /** Called once preparation (funding) is done, right before the measured load starts. */
+  /** Called once preparation (funding) and the warm-up are done, right as the measured load starts. */
   onMeasureStart?: () => void;
 }
 
@@ -64,6 +67,7 @@ export function parseLoadArgs(argv: string[]): LoadSettings | 'help' {
       rate: { type: 'string' },
       concurrency: { type: 'string' },
       duration: { type: 'string', default: '10s' },
+      warmup: { type: 'string', default: '0ms' },
       csv: { type: 'string', default: 'test/data/dummy_transactions.csv' },
       key: { type: 'string' },
       connections: { type: 'string', default: '64' },
@@ -89,6 +93,8 @@ export function parseLoadArgs(argv: string[]): LoadSettings | 'help' {
   if (!SCENARIOS.includes(values.scenario as ScenarioName)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
   const durationMs = parseDuration(values.duration!);
   if (durationMs < 100 || durationMs > MAX_DURATION_MS) throw new Error('--duration must be between 100ms and 10m');
+  const warmupMs = parseDuration(values.warmup!);
+  if (warmupMs > 60_000) throw new Error('--warmup must be at most 1m');
   const concurrency = positive('concurrency', values.concurrency, 1024);
   const rate = positive('rate', values.rate, 100_000) ?? (concurrency ? undefined : 100);
   if (rate && concurrency) throw new Error('give --rate (open loop) or --concurrency (closed loop), not both');
@@ -98,6 +104,7 @@ export function parseLoadArgs(argv: string[]): LoadSettings | 'help' {
     rate,
     concurrency,
     durationMs,
+    warmupMs,
     csv: values.csv!,
     key: values.key ?? process.env.API_KEY ?? DEFAULT_DEMO_API_KEY,
     connections: positive('connections', values.connections, 4096)!,
@@ -121,16 +128,17 @@ export async function load(
   const toFund = fundingRows(s.scenario, rows);
   if (s.fund && toFund.length > 0) {
     // Enough for every request of the run, at the offered rate (or a generous closed-loop guess).
-    const expected = Math.ceil(((s.rate ?? 5_000) * s.durationMs) / 1000);
+    const expected = Math.ceil(((s.rate ?? 5_000) * (s.durationMs + (s.warmupMs ?? 0))) / 1000);
     const cycles = Math.max(1, Math.ceil(expected / toFund.length));
     funding = await fundSources(endpoints.wallet, endpoints.fx, toFund, cycles, runId);
     log(`funded ${JSON.stringify(funding)}`);
   }
   const tty = process.stderr.isTTY;
-  s.onMeasureStart?.();
   const result = await runLoad({
     target: s.target,
     durationMs: s.durationMs,
+    warmupMs: s.warmupMs,
+    onMeasureStart: s.onMeasureStart,
     rate: s.rate,
     concurrency: s.concurrency,
     connections: s.connections,

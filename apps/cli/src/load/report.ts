@@ -23,7 +23,8 @@ function mix(counts: Record<string, number>, total: number): string {
 export function formatResult(label: string, r: LoadResult): string {
   const offered = r.offeredRate === null ? 'closed loop' : `${r.offeredRate} req/s`;
   return [
-    `${label}: ${r.target}, ${r.discipline} loop, ${r.durationS} s`,
+    `${label}: ${r.target}, ${r.discipline} loop, ${r.durationS} s` +
+      (r.warmup.ms > 0 ? ` (after a ${r.warmup.ms / 1000} s warm-up: ${r.warmup.completed} requests not counted)` : ''),
     table([
       ['offered', offered],
       [

@@ -41,6 +41,9 @@ describe('load runner', () => {
     });
     expect(() => parseLoadArgs(['--rate', '10', '--concurrency', '2'])).toThrow(/not both/);
     expect(() => parseLoadArgs(['--duration', '11m'])).toThrow(/duration/);
+    expect(parseLoadArgs(['--warmup', '2s'])).toMatchObject({ warmupMs: 2000 });
+    expect(parseLoadArgs([])).toMatchObject({ warmupMs: 0 });
+    expect(() => parseLoadArgs(['--warmup', '2m'])).toThrow(/--warmup/);
     expect(() => parseLoadArgs(['--rate', '0'])).toThrow(/--rate/);
     expect(() => parseLoadArgs(['--scenario', 'nope'])).toThrow(/--scenario/);
     expect(() => parseLoadArgs(['--bogus'])).toThrow();
@@ -138,6 +141,34 @@ describe('load runner', () => {
       for (const s of r.timeline.slice(0, 2)) expect(s.p99).toBeLessThan(300);
       for (const s of r.timeline) expect(s.p50 <= s.p99 && s.p99 <= s.max).toBe(true);
       expect(formatResult('t', r)).toMatch(/slowest seconds +t=2s p99 /);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('a warm-up is sent at the same rate and left out of every figure; the measured part starts after it', async () => {
+    // The first 10 answers (the 0.5 s warm-up at 20/s) take 400 ms, the rest 2 ms.
+    const srv = await slowServer((n) => (n <= 10 ? 400 : 2));
+    let measuredFrom = 0;
+    try {
+      const started = Date.now();
+      const r = await runLoad({
+        target: srv.url,
+        durationMs: 1000,
+        warmupMs: 500,
+        onMeasureStart: () => (measuredFrom = Date.now() - started),
+        rate: 20,
+        connections: 64,
+        timeoutMs: 5000,
+        maxInFlight: 1000,
+        next: (i) => ({ method: 'GET', path: `/w/${i}` }),
+      });
+      expect(srv.seen).toHaveLength(30);
+      expect([r.sent, r.completed, r.warmup]).toEqual([20, 20, { ms: 500, completed: 10 }]);
+      expect(r.latencyMs.max).toBeLessThan(400);
+      expect(r.timeline.map((s) => s.completed)).toEqual([20]);
+      expect(measuredFrom).toBeGreaterThanOrEqual(490);
+      expect(formatResult('w', r)).toContain('after a 0.5 s warm-up: 10 requests not counted');
     } finally {
       await srv.close();
     }

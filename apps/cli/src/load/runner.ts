@@ -20,6 +20,13 @@ export interface LoadRequest {
 export interface LoadOptions {
   target: URL;
   durationMs: number;
+  /**
+   * Sent first at the same rate or concurrency, answered, and not counted: the steady state is
+   * measured, not the start (connections opening, code not yet optimised on either side).
+   */
+  warmupMs?: number;
+  /** Called when the measured part starts (after the warm-up). */
+  onMeasureStart?: () => void;
   /** Open loop: requests per second. */
   rate?: number;
   /** Closed loop: concurrent workers. */
@@ -53,6 +60,8 @@ export interface LoadResult {
   dropped: number;
   /** Transport failures (refused, reset, timeout): no HTTP status. */
   errors: number;
+  /** Requests sent and answered during the warm-up, before the measured part (not in any other figure). */
+  warmup: { ms: number; completed: number };
   latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
   statuses: Record<string, number>;
   /** `status` of a payment body, `failure_code`, or `error.code` of an error envelope. */
@@ -109,37 +118,46 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   const outcomes: Record<string, number> = {};
   const state = { sent: 0, completed: 0, errors: 0, dropped: 0, inFlight: 0 };
+  const warmup = { ms: o.warmupMs ?? 0, completed: 0 };
   let maxUs = 0;
   const perSecond: number[][] = [];
   const t0 = performance.now();
+  // The measured part: requests scheduled from here on.
+  const m0 = t0 + warmup.ms;
 
   const record = (scheduledAt: number, s: Sample) => {
+    state.inFlight -= 1;
+    if (scheduledAt < m0) {
+      warmup.completed += 1;
+      return;
+    }
     const us = Math.max(1, Math.round((performance.now() - scheduledAt) * 1000));
     histogram.recordValue(us);
     maxUs = Math.max(maxUs, us);
-    (perSecond[Math.floor((scheduledAt - t0) / 1000)] ??= []).push(us);
+    (perSecond[Math.floor((scheduledAt - m0) / 1000)] ??= []).push(us);
     state.completed += 1;
-    state.inFlight -= 1;
     statuses[String(s.status)] = (statuses[String(s.status)] ?? 0) + 1;
     if (s.status === 'ERROR') state.errors += 1;
     if (s.outcome) outcomes[s.outcome] = (outcomes[s.outcome] ?? 0) + 1;
   };
   const fire = (i: number, scheduledAt: number): Promise<void> => {
-    state.sent += 1;
+    if (scheduledAt >= m0) state.sent += 1;
     state.inFlight += 1;
     return send(agent, o.target, o.next(i), o.timeoutMs).then((s) => record(scheduledAt, s));
   };
 
-  const end = t0 + o.durationMs;
+  const end = m0 + o.durationMs;
+  const measureStart = o.onMeasureStart && setTimeout(o.onMeasureStart, warmup.ms);
   const ticker = setInterval(() => o.onProgress?.({ elapsedMs: performance.now() - t0, ...state }), 1000);
   try {
-    if (o.rate) await openLoop(o.rate, t0, end, o.maxInFlight, state, fire);
+    if (o.rate) await openLoop(o.rate, t0, m0, end, o.maxInFlight, state, fire);
     else await closedLoop(o.concurrency!, end, fire);
   } finally {
+    clearTimeout(measureStart);
     clearInterval(ticker);
     agent.destroy();
   }
-  const elapsedS = (performance.now() - t0) / 1000;
+  const elapsedS = (performance.now() - m0) / 1000;
   return {
     discipline: o.rate ? 'open' : 'closed',
     target: o.target.origin,
@@ -150,6 +168,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     completed: state.completed,
     dropped: state.dropped,
     errors: state.errors,
+    warmup,
     latencyMs: latencies(histogram, maxUs),
     statuses,
     outcomes,
@@ -173,6 +192,7 @@ function timeline(perSecond: number[][]): SecondStats[] {
 async function openLoop(
   rate: number,
   t0: number,
+  m0: number,
   end: number,
   maxInFlight: number,
   state: { inFlight: number; dropped: number },
@@ -186,7 +206,7 @@ async function openLoop(
     // Send everything that is due: the schedule does not wait for answers.
     while (t0 + i * interval <= now && t0 + i * interval < end) {
       const scheduledAt = t0 + i * interval;
-      if (state.inFlight >= maxInFlight) state.dropped += 1;
+      if (state.inFlight >= maxInFlight) state.dropped += scheduledAt >= m0 ? 1 : 0;
       else {
         const p = fire(i, scheduledAt);
         pending.add(p);
