@@ -190,18 +190,12 @@ export class PaymentsRepository {
    * another replica's batch runs the statement again.
    */
   private async writeBatch(items: FencedWrite[]): Promise<Array<BatchResult<PaymentRow | undefined>>> {
-    const payload = JSON.stringify(
-      items.map((w) => ({
-        m: w.attempt.merchantId,
-        id: w.attempt.id,
-        lease: w.attempt.lease.toISOString(),
-        reason: w.reason,
-        patch: w.patch,
-      })),
-    );
-    const rows = await retryTransaction(() =>
-      runStatement<Record<string, unknown>>(this.db, FENCED_WRITES, [payload, items[0].attempt.merchantId, items.map((w) => w.attempt.id)]),
-    );
+    const [w] = items;
+    const [text, params] =
+      items.length === 1
+        ? [FENCED_WRITE, [JSON.stringify(w.patch), w.attempt.merchantId, w.attempt.id, w.attempt.lease.toISOString(), w.reason]]
+        : [FENCED_WRITES, [JSON.stringify(items.map(fencedItem)), w.attempt.merchantId, items.map((x) => x.attempt.id)]];
+    const rows = await retryTransaction(() => runStatement<Record<string, unknown>>(this.db, text, params));
     const byItem = new Map(rows.map((r) => [Number(r.item), r]));
     return items.map((_, i) => {
       const raw = byItem.get(i + 1);
@@ -548,6 +542,28 @@ const FENCED_WRITES = `${PLAN_EACH_TIME}
     insert into payments.payment_events (merchant_id, payment_id, from_status, to_status, reason)
     select merchant_id, id, 'PROCESSING', status, reason from u where reason is not null order by item)
   select * from u`;
+
+/**
+ * FENCED_WRITES for one write (what a batch of one is at low rates): prepared, since a lookup by
+ * the primary key has one plan whatever the table's size. Planning the batch statement every
+ * time cost PostgreSQL 2.6 times its execution (pg_stat_statements, track_planning).
+ * $1 patch, $2 merchant, $3 payment id, $4 lease, $5 reason.
+ */
+const FENCED_WRITE = `
+  with u as (
+    update payments.payments p
+       set (${PATCHABLE.join(', ')}) = (select ${PATCHABLE.map((c) => `r.${c}`).join(', ')} from jsonb_populate_record(p, $1::jsonb) r),
+           updated_at = now()
+     where p.merchant_id = $2 and p.id = $3 and p.status = 'PROCESSING' and p.lease_expires_at = $4::timestamptz
+    returning p.*, 1 as item, $5::text as reason),
+  e as (
+    insert into payments.payment_events (merchant_id, payment_id, from_status, to_status, reason)
+    select merchant_id, id, 'PROCESSING', status, reason from u where reason is not null)
+  select * from u`;
+
+function fencedItem(w: FencedWrite) {
+  return { m: w.attempt.merchantId, id: w.attempt.id, lease: w.attempt.lease.toISOString(), reason: w.reason, patch: w.patch };
+}
 
 function owned(a: Attempt) {
   return and(
