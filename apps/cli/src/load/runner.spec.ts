@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { parseLoadArgs } from './command';
 import { formatResult, parseDuration } from './report';
-import { assertLoopback, outcomeOf, runLoad } from './runner';
+import { assertLoopback, LoadOptions, outcomeOf, runLoad } from './runner';
 import { paymentBody } from './scenarios';
 
 /** A local server that answers after `delayMs`, recording the paths it saw. */
@@ -19,6 +19,20 @@ async function slowServer(delayMs: (n: number) => number): Promise<{ url: URL; s
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return { url: new URL(`http://127.0.0.1:${port}`), seen, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** An open loop of GETs to `url` (1 s at 20/s unless told otherwise). */
+function openLoop(url: URL, o: Partial<LoadOptions> = {}) {
+  return runLoad({
+    target: url,
+    durationMs: 1000,
+    rate: 20,
+    connections: 64,
+    timeoutMs: 5000,
+    maxInFlight: 1000,
+    next: (i) => ({ method: 'GET', path: `/p/${i}` }),
+    ...o,
+  });
 }
 
 describe('load runner', () => {
@@ -74,15 +88,7 @@ describe('load runner', () => {
     // Every answer takes 150 ms; at 40/s over 1 s the sender must not wait for them.
     const srv = await slowServer(() => 150);
     try {
-      const r = await runLoad({
-        target: srv.url,
-        durationMs: 1000,
-        rate: 40,
-        connections: 64,
-        timeoutMs: 5000,
-        maxInFlight: 1000,
-        next: (i) => ({ method: 'GET', path: `/p/${i}` }),
-      });
+      const r = await openLoop(srv.url, { rate: 40 });
       expect(r.sent).toBe(40);
       expect(r.completed).toBe(40);
       expect(new Set(srv.seen).size).toBe(40);
@@ -123,15 +129,7 @@ describe('load runner', () => {
     // Answers take 2 ms, except requests 41-60 (scheduled in the third second at 20/s): 300 ms.
     const srv = await slowServer((n) => (n > 40 && n <= 60 ? 300 : 2));
     try {
-      const r = await runLoad({
-        target: srv.url,
-        durationMs: 3000,
-        rate: 20,
-        connections: 64,
-        timeoutMs: 5000,
-        maxInFlight: 1000,
-        next: (i) => ({ method: 'GET', path: `/t/${i}` }),
-      });
+      const r = await openLoop(srv.url, { durationMs: 3000 });
       expect(r.timeline.map((s) => [s.second, s.completed])).toEqual([
         [0, 20],
         [1, 20],
@@ -152,17 +150,7 @@ describe('load runner', () => {
     let measuredFrom = 0;
     try {
       const started = Date.now();
-      const r = await runLoad({
-        target: srv.url,
-        durationMs: 1000,
-        warmupMs: 500,
-        onMeasureStart: () => (measuredFrom = Date.now() - started),
-        rate: 20,
-        connections: 64,
-        timeoutMs: 5000,
-        maxInFlight: 1000,
-        next: (i) => ({ method: 'GET', path: `/w/${i}` }),
-      });
+      const r = await openLoop(srv.url, { warmupMs: 500, onMeasureStart: () => (measuredFrom = Date.now() - started) });
       expect(srv.seen).toHaveLength(30);
       expect([r.sent, r.completed, r.warmup]).toEqual([20, 20, { ms: 500, completed: 10 }]);
       expect(r.latencyMs.max).toBeLessThan(400);
