@@ -74,7 +74,7 @@ export interface LoadResult {
 }
 
 export interface SecondStats {
-  /** Seconds from the start: requests scheduled in [second, second + 1). */
+  /** Seconds from the measured start (after any warm-up): requests scheduled in [second, second + 1). */
   second: number;
   completed: number;
   p50: number;
@@ -177,7 +177,6 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 }
 
 function timeline(perSecond: number[][]): SecondStats[] {
-  const ms = (us: number) => round(us / 1000, 2);
   const rows: SecondStats[] = [];
   for (const [second, us] of perSecond.entries()) {
     if (!us) continue;
@@ -253,11 +252,15 @@ function send(agent: Agent, target: URL, r: LoadRequest, timeoutMs: number): Pro
 }
 
 function latencies(h: Histogram, maxUs: number): LoadResult['latencyMs'] {
-  const ms = (us: number) => round(us / 1000, 2);
   if (h.totalCount === 0) return { p50: 0, p95: 0, p99: 0, max: 0, mean: 0 };
   // The histogram answers a bucket's upper bound (3 significant digits): never above the exact max.
   const at = (p: number) => ms(Math.min(h.getValueAtPercentile(p), maxUs));
   return { p50: at(50), p95: at(95), p99: at(99), max: ms(maxUs), mean: ms(h.mean) };
+}
+
+/** Microseconds as milliseconds, to two decimals (a figure to print). */
+function ms(us: number): number {
+  return round(us / 1000, 2);
 }
 
 function round(n: number, digits: number): number {
