@@ -187,6 +187,15 @@ export function fxSuite(name: string, start: Start): void {
       expect(c1.conversion_id).toBe(paid.body.fx.conversion_id);
       expect(c2).toEqual(c1);
 
+      // Without a quote too (the insert's conflict finds it): two at once, then a third, one conversion.
+      const plain = () =>
+        RequestContext.run({ requestId: 'test', merchantId: env.merchantId, deadline: Date.now() + 5000 }, () =>
+          rpc.call(RPCS.fxCreateConversion, { reference: 'PAY-NQ-1', from: 'GBP', to: 'USD', amount_minor: '10000' }),
+        );
+      const [n1, n2] = await Promise.all([plain(), plain()]);
+      expect(n2).toEqual(n1);
+      expect(await plain()).toEqual(n1);
+
       // A quote for a conversion the payment does not make.
       const usdEur = await request(env.urls.gateway).post('/quotes').set(auth()).send({ from: 'USD', to: 'EUR' }).expect(201);
       const na = await request(env.urls.payments)
@@ -290,6 +299,12 @@ export function fxSuite(name: string, start: Start): void {
     }, 30_000);
 
     it('refuses conversions on a stale rate with 503 RATE_STALE (never served), says stale on /rate, fails readiness, and stores no payment', async () => {
+      const rpc = env.apps.payments.get(RpcClient);
+      const convert = () =>
+        RequestContext.run({ requestId: 'test', merchantId: env.merchantId, deadline: Date.now() + 5000 }, () =>
+          rpc.call(RPCS.fxCreateConversion, { reference: 'PAY-STALE-0', from: 'GBP', to: 'USD', amount_minor: '10000' }),
+        );
+      const before = await convert();
       fake.setMode('fail');
       const refused = await eventually(
         async () => {
@@ -312,6 +327,8 @@ export function fxSuite(name: string, start: Start): void {
         .expect(503);
       expect(pay.body.error.code).toBe('RATE_STALE');
       await request(env.urls.payments).get('/payments/PAY-STALE-1').expect(404);
+      // A conversion recorded before is still its reference's answer (a retried payment resumes).
+      expect(await convert()).toEqual(before);
       // A payment that needs no conversion is not affected.
       await request(env.urls.payments)
         .post('/payments')

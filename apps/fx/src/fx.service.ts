@@ -157,8 +157,13 @@ export class FxService {
    */
   async createConversion(req: CreateConversionRequest): Promise<ConversionResult> {
     const { merchantId } = RequestContext.require();
-    const earlier = await this.repo.conversionByReference(merchantId, req.reference);
-    if (earlier) return conversionResult(earlier);
+    // A retry gets its first conversion back: found first when it used a quote (taking the quote
+    // again could be refused as expired), else on the insert's conflict, so a new conversion
+    // is one statement. If pricing fails now, an earlier conversion still answers.
+    if (req.quote_id) {
+      const earlier = await this.repo.conversionByReference(merchantId, req.reference);
+      if (earlier) return conversionResult(earlier);
+    }
     const amountMinor = BigInt(req.amount_minor);
     let priced: {
       rate: string;
@@ -183,8 +188,16 @@ export class FxService {
         quoteId: q.id,
       };
     } else {
-      const snapshot = this.rates.fresh();
-      const p = this.price(snapshot, req.from, req.to);
+      let snapshot: RateSnapshot;
+      let p: Priced;
+      try {
+        snapshot = this.rates.fresh();
+        p = this.price(snapshot, req.from, req.to);
+      } catch (e) {
+        const earlier = await this.repo.conversionByReference(merchantId, req.reference);
+        if (earlier) return conversionResult(earlier);
+        throw e;
+      }
       priced = {
         rate: p.ask,
         mid: p.mid,
