@@ -1,18 +1,53 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * The OS's range for outgoing connections' local ports (Linux; the IANA range elsewhere). A
+ * port handed out by `listen(0)` lies in it, so any outgoing connection (to PostgreSQL, NATS,
+ * Redis: the tests open thousands) may take it between `freePort()` and the server's own
+ * `listen`. The ports handed out here lie below it.
+ */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo > 0 && hi >= lo) return [lo, hi];
+  } catch {
+    // not Linux
+  }
+  return [49152, 65535];
+}
+
+const FIRST_PORT = 20_000;
+const handedOut = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * A loopback port that nothing listens on, below the range of outgoing connections' ports, and
+ * picked at random so parallel test files (other processes) rarely pick the same one; never the
+ * same one twice in this process.
+ */
+export async function freePort(): Promise<number> {
+  const [ephemeralLow] = ephemeralRange();
+  const span = ephemeralLow - FIRST_PORT;
+  if (span < 1000) throw new Error(`the outgoing port range starts at ${ephemeralLow}: too low to pick test ports below it`);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = FIRST_PORT + randomInt(span);
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free loopback port in ${FIRST_PORT}-${ephemeralLow - 1} after 100 attempts`);
 }
 
 /** Resolves once something accepts TCP connections on the port (polls the observable outcome). */

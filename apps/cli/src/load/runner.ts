@@ -125,33 +125,36 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   // The measured part: requests scheduled from here on.
   const m0 = t0 + warmup.ms;
 
-  const record = (scheduledAt: number, s: Sample) => {
+  // `at`: the scheduled send time in ms from t0. The open loop computes it exactly (i × 1000 /
+  // rate), so a request due on a second's boundary counts in that second, not the one before it
+  // (t0 + at - t0 in floating point can land just below).
+  const record = (at: number, s: Sample) => {
     state.inFlight -= 1;
-    if (scheduledAt < m0) {
+    if (at < warmup.ms) {
       warmup.completed += 1;
       return;
     }
-    const us = Math.max(1, Math.round((performance.now() - scheduledAt) * 1000));
+    const us = Math.max(1, Math.round((performance.now() - t0 - at) * 1000));
     histogram.recordValue(us);
     maxUs = Math.max(maxUs, us);
-    (perSecond[Math.floor((scheduledAt - m0) / 1000)] ??= []).push(us);
+    (perSecond[Math.floor((at - warmup.ms) / 1000)] ??= []).push(us);
     state.completed += 1;
     statuses[String(s.status)] = (statuses[String(s.status)] ?? 0) + 1;
     if (s.status === 'ERROR') state.errors += 1;
     if (s.outcome) outcomes[s.outcome] = (outcomes[s.outcome] ?? 0) + 1;
   };
-  const fire = (i: number, scheduledAt: number): Promise<void> => {
-    if (scheduledAt >= m0) state.sent += 1;
+  const fire = (i: number, at: number): Promise<void> => {
+    if (at >= warmup.ms) state.sent += 1;
     state.inFlight += 1;
-    return send(agent, o.target, o.next(i), o.timeoutMs).then((s) => record(scheduledAt, s));
+    return send(agent, o.target, o.next(i), o.timeoutMs).then((s) => record(at, s));
   };
 
   const end = m0 + o.durationMs;
   const measureStart = o.onMeasureStart && setTimeout(o.onMeasureStart, warmup.ms);
   const ticker = setInterval(() => o.onProgress?.({ elapsedMs: performance.now() - t0, ...state }), 1000);
   try {
-    if (o.rate) await openLoop(o.rate, t0, m0, end, o.maxInFlight, state, fire);
-    else await closedLoop(o.concurrency!, end, fire);
+    if (o.rate) await openLoop(o.rate, t0, warmup.ms, warmup.ms + o.durationMs, o.maxInFlight, state, fire);
+    else await closedLoop(o.concurrency!, t0, end, fire);
   } finally {
     clearTimeout(measureStart);
     clearInterval(ticker);
@@ -191,38 +194,39 @@ function timeline(perSecond: number[][]): SecondStats[] {
 async function openLoop(
   rate: number,
   t0: number,
-  m0: number,
-  end: number,
+  measuredFrom: number,
+  until: number,
   maxInFlight: number,
   state: { inFlight: number; dropped: number },
-  fire: (i: number, scheduledAt: number) => Promise<void>,
+  fire: (i: number, at: number) => Promise<void>,
 ): Promise<void> {
-  const interval = 1000 / rate;
   const pending = new Set<Promise<void>>();
+  // Request i is due `due(i)` ms after t0.
+  const due = (i: number) => (i * 1000) / rate;
   let i = 0;
   for (;;) {
-    const now = performance.now();
+    const now = performance.now() - t0;
     // Send everything that is due: the schedule does not wait for answers.
-    while (t0 + i * interval <= now && t0 + i * interval < end) {
-      const scheduledAt = t0 + i * interval;
-      if (state.inFlight >= maxInFlight) state.dropped += scheduledAt >= m0 ? 1 : 0;
+    while (due(i) <= now && due(i) < until) {
+      const at = due(i);
+      if (state.inFlight >= maxInFlight) state.dropped += at >= measuredFrom ? 1 : 0;
       else {
-        const p = fire(i, scheduledAt);
+        const p = fire(i, at);
         pending.add(p);
         void p.finally(() => pending.delete(p));
       }
       i += 1;
     }
-    if (t0 + i * interval >= end) break;
-    await delay(Math.min(Math.max(0, t0 + i * interval - performance.now()), 5));
+    if (due(i) >= until) break;
+    await delay(Math.min(Math.max(0, due(i) - (performance.now() - t0)), 5));
   }
   await Promise.all(pending);
 }
 
-async function closedLoop(concurrency: number, end: number, fire: (i: number, scheduledAt: number) => Promise<void>): Promise<void> {
+async function closedLoop(concurrency: number, t0: number, end: number, fire: (i: number, at: number) => Promise<void>): Promise<void> {
   let i = 0;
   const worker = async () => {
-    while (performance.now() < end) await fire(i++, performance.now());
+    while (performance.now() < end) await fire(i++, performance.now() - t0);
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
