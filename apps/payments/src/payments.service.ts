@@ -17,7 +17,15 @@ import { formatAmount, parseAmount } from '@paygate/money';
 import { InjectRuntimeConfig, RuntimeConfig, crashPoint } from '@paygate/platform';
 import { RequestContext, STORE_UNAVAILABLE, toDomainError } from '@paygate/transport';
 import { Dependencies } from './dependencies';
-import { debitCurrencyFor, declineCodeOf, httpStatusOfPayment, requestHash, walletReference } from './domain/payment';
+import {
+  WalletVerdict,
+  debitCurrencyFor,
+  declineCodeOf,
+  httpStatusOfPayment,
+  requestHash,
+  statusAfterMoneyStep,
+  walletReference,
+} from './domain/payment';
 import { Attempt, Outcome, PaymentRow, PaymentsRepository, attemptOf } from './persistence/payments.repository';
 
 const log = new Logger('Payments');
@@ -35,7 +43,9 @@ interface Progress {
   /** This attempt's claim on the payment: every write is fenced by it. */
   attempt: Attempt;
   risk?: ScoreResponse;
-  /** Set once the wallet step has been reached by this or an earlier attempt: money may have moved. */
+  /** What an earlier attempt of this payment left in the wallet ('nothing' for a new payment). */
+  earlier: WalletVerdict;
+  /** Set once this attempt has asked the wallet, or an earlier one did: money may have moved. */
   moneyStep: boolean;
 }
 
@@ -44,6 +54,13 @@ interface Progress {
  * is in another currency) → wallet, each a remote call with the request's deadline and no
  * database transaction held across it. Declines are stored as FAILED and replayed; outages
  * before the money step store nothing (503), so a retry runs the payment again.
+ *
+ * Nothing is written between the claim and the final state: every step is idempotent by the
+ * payment id (risk records one decision per payment, FX one conversion, the wallet one journal or
+ * hold per reference). An attempt that takes over a payment left PROCESSING (a crash, a lost
+ * lease) first asks the wallet what was posted; if money moved, it runs the same steps again to
+ * get the same decisions back and records the outcome the wallet shows, without asking it to
+ * move anything.
  */
 @Injectable()
 export class PaymentsService {
@@ -86,7 +103,7 @@ export class PaymentsService {
         return { status: httpStatusOfPayment(claim.row.status as PaymentStatus), replayed: true, body: toDto(claim.row) };
       case 'owned': {
         crashPoint('after_payment_stored');
-        const row = await this.run(claim.row, claim.resumed);
+        const row = await this.run(claim.row, claim.resumed ? await this.walletVerdict(claim.row) : 'nothing');
         crashPoint('after_payment_final');
         return { status: httpStatusOfPayment(row.status as PaymentStatus), body: toDto(row) };
       }
@@ -99,10 +116,32 @@ export class PaymentsService {
     return toDto(row);
   }
 
-  private async run(row: PaymentRow, resumed: boolean): Promise<PaymentRow> {
-    // A resumed payment whose earlier attempt reached the wallet may have moved money already.
-    const earlierMoneyStep = resumed && row.step === 'wallet';
-    const progress: Progress = { attempt: attemptOf(row), moneyStep: earlierMoneyStep };
+  /**
+   * Recovery of a payment left PROCESSING, taken over by the caller (its lease): no money moved →
+   * forgotten, as any outage before the money step (a retry by its client runs it anew); else
+   * the final state the wallet shows, with the decisions that led to it.
+   */
+  async recover(row: PaymentRow): Promise<PaymentStatus | 'forgotten'> {
+    const verdict = await this.walletVerdict(row);
+    if (verdict === 'nothing') {
+      await this.repo.release(attemptOf(row));
+      return 'forgotten';
+    }
+    return (await this.run(row, verdict)).status as PaymentStatus;
+  }
+
+  /** What the wallet posted under the payment's references (a resumed payment's earlier attempts). */
+  private async walletVerdict(row: PaymentRow): Promise<WalletVerdict> {
+    const found = await this.deps.call(RPCS.walletLookup, {
+      journal_references: [`transfer:${walletReference(row.id, 'capture')}`],
+      hold_references: [walletReference(row.id, 'hold')],
+    });
+    return found.journals.length > 0 ? 'captured' : found.holds.some((h) => h.status === 'active') ? 'held' : 'nothing';
+  }
+
+  private async run(row: PaymentRow, earlier: WalletVerdict): Promise<PaymentRow> {
+    const earlierMoneyStep = earlier !== 'nothing';
+    const progress: Progress = { attempt: attemptOf(row), earlier, moneyStep: earlierMoneyStep };
     try {
       return await this.steps(row, progress);
     } catch (err) {
@@ -110,6 +149,12 @@ export class PaymentsService {
       // an outage (503), not an INTERNAL_ERROR.
       const e = toDomainError(err);
       const decline = declineCodeOf(e.code);
+      if (decline && earlierMoneyStep) {
+        // Money moved in an earlier attempt: nothing declines the payment now. Left PROCESSING; the
+        // recovery sweep (or the client's retry) settles it once the cause is gone.
+        log.warn(`payment ${row.id}: money moved, but gathering its decisions failed (${e.code}); left PROCESSING`);
+        throw new DomainError('SERVICE_UNAVAILABLE', `Payment ${row.id} is being recovered; retry shortly`);
+      }
       if (decline) return this.fail(row, decline, e.message, progress, e.details);
       // Nothing moved if the wallet was never asked, or nobody was there to answer ("no
       // responders"): forget the attempt, so the caller's retry with the same key runs again.
@@ -132,8 +177,10 @@ export class PaymentsService {
       source_account: row.sourceAccount,
       destination_account: row.destinationAccount,
     });
+    // Once money moved, the steps only collect the decisions already made: nothing may refuse it now.
+    const decide = progress.earlier === 'nothing';
     for (const a of [accounts.source, accounts.destination]) {
-      if (a.status !== 'active') {
+      if (decide && a.status !== 'active') {
         const code: PaymentFailureCode = a.status === 'closed' ? 'ACCOUNT_CLOSED' : 'ACCOUNT_FROZEN';
         return this.fail(row, code, `Account ${a.account_id} is ${a.status}`, progress);
       }
@@ -149,13 +196,13 @@ export class PaymentsService {
       source_currency: debitCurrencyFor(currency, accounts.source),
     });
     crashPoint('after_risk');
-    if (progress.risk.decision === 'DECLINE') {
+    if (decide && progress.risk.decision === 'DECLINE') {
       return this.fail(row, 'RISK_DECLINED', `Declined by the risk rules (score ${progress.risk.score})`, progress);
     }
 
-    const money = progress.moneyStep && row.debitCurrency ? storedMoney(row) : await this.price(row, accounts.source);
+    const money = await this.price(row, accounts.source);
     // Converted at mid, the amount must still be worth a minor unit of the debit currency.
-    if (money.debit.minor - money.revenue <= 0n) {
+    if (decide && money.debit.minor - money.revenue <= 0n) {
       const message = `${amount} ${currency} converts to nothing in ${money.debit.currency}`;
       return this.fail(row, 'AMOUNT_TOO_SMALL', message, progress);
     }
@@ -167,7 +214,14 @@ export class PaymentsService {
       fx: money.fx,
       risk: riskOf(progress.risk),
     };
-    await this.repo.progress(progress.attempt, 'wallet', decided);
+    if (progress.earlier !== 'nothing') {
+      const status = statusAfterMoneyStep(row.captureMethod, progress.risk.decision, progress.earlier);
+      return this.settle(progress, {
+        ...decided,
+        status,
+        ...(status === 'CAPTURED' ? { capturedAmountMinor: row.amountMinor } : {}),
+      } as Outcome);
+    }
     progress.moneyStep = true;
     crashPoint('before_wallet_call');
 
@@ -213,7 +267,7 @@ export class PaymentsService {
       return { debit: { currency, minor: row.amountMinor }, revenue: 0n, fx: null };
     }
     // No progress write before it: the conversion is recorded once under the payment id, so a
-    // resumed attempt gets the same one back; only the wallet step ('wallet') must be on record.
+    // resumed attempt gets the same one back.
     const conv = await this.deps.call(RPCS.fxCreateConversion, {
       reference: row.id,
       from: currency,
@@ -281,11 +335,6 @@ interface Money {
 
 /** The payment's `fx` as stored: the API's fields plus the spread it earned (minor units of the debit). */
 type StoredFx = PaymentFxDto & { revenue_minor?: string };
-
-function storedMoney(row: PaymentRow): Money {
-  const fx = row.fx as StoredFx | null;
-  return { debit: { currency: row.debitCurrency!.trim(), minor: row.debitAmountMinor! }, revenue: BigInt(fx?.revenue_minor ?? '0'), fx };
-}
 
 function amountOf(currency: string | null, minor: bigint | null) {
   if (!currency || minor === null) return null;

@@ -5,6 +5,7 @@ import {
   declineCodeOf,
   httpStatusOfPayment,
   requestHash,
+  statusAfterMoneyStep,
   statusAfterRisk,
   walletReference,
 } from './payment';
@@ -120,6 +121,20 @@ describe('statusAfterRisk', () => {
     expect(statusAfterRisk('APPROVE')).toBe('CAPTURED');
     expect(statusAfterRisk('REVIEW')).toBe('PENDING');
     expect(statusAfterRisk('DECLINE')).toBe('FAILED');
+  });
+});
+
+describe('statusAfterMoneyStep', () => {
+  it('a capture journal is CAPTURED, whatever was decided', () => {
+    for (const m of ['automatic', 'manual'])
+      for (const d of ['APPROVE', 'REVIEW'] as const) expect(statusAfterMoneyStep(m, d, 'captured')).toBe('CAPTURED');
+  });
+
+  it('a hold is PENDING for a review (even with capture=false), AUTHORIZED for capture=false, PENDING otherwise', () => {
+    expect(statusAfterMoneyStep('automatic', 'REVIEW', 'held')).toBe('PENDING');
+    expect(statusAfterMoneyStep('manual', 'REVIEW', 'held')).toBe('PENDING');
+    expect(statusAfterMoneyStep('manual', 'APPROVE', 'held')).toBe('AUTHORIZED');
+    expect(statusAfterMoneyStep('automatic', 'APPROVE', 'held')).toBe('PENDING');
   });
 });
 

@@ -65,6 +65,23 @@ export function statusAfterRisk(decision: RiskDecisionName): Exclude<PaymentStat
   return decision === 'REVIEW' ? 'PENDING' : 'CAPTURED';
 }
 
+/** What the wallet holds under a payment's references: whether an earlier attempt moved money. */
+export type WalletVerdict = 'captured' | 'held' | 'nothing';
+
+/**
+ * The final status of a payment whose money step an earlier attempt completed: a capture
+ * journal → CAPTURED; a hold → PENDING (a risk review) or AUTHORIZED (capture=false). An
+ * automatic capture is only ever held for a review.
+ */
+export function statusAfterMoneyStep(
+  captureMethod: string,
+  decision: RiskDecisionName,
+  verdict: Exclude<WalletVerdict, 'nothing'>,
+): 'CAPTURED' | 'PENDING' | 'AUTHORIZED' {
+  if (verdict === 'captured') return 'CAPTURED';
+  return decision === 'REVIEW' || captureMethod !== 'manual' ? 'PENDING' : 'AUTHORIZED';
+}
+
 /** `CAPTURED`/`AUTHORIZED` → 200, `PENDING` → 202, `FAILED` → 400 (carrying the payment, as the seed does). */
 export function httpStatusOfPayment(status: PaymentStatus): number {
   switch (status) {

@@ -65,7 +65,7 @@ export type Outcome = Pick<
 export class PaymentsRepository {
   /** A merchant's first claim statements (CLAIM's values) that arrive while one runs: one statement. */
   private readonly claims = new KeyedBatcher<unknown[], ClaimedRow | undefined>((items) => this.claimBatch(items));
-  /** A merchant's fenced writes (progress, final states) that arrive while one batch runs: the next statement. */
+  /** A merchant's fenced final states that arrive while one batch runs: the next statement. */
   private readonly writes = new KeyedBatcher<FencedWrite, PaymentRow | undefined>((items) => this.writeBatch(items));
 
   constructor(@InjectDb() private readonly db: Db) {}
@@ -167,11 +167,6 @@ export class PaymentsRepository {
     return raw && rowOf(payments, raw);
   }
 
-  /** Records progress (its step, and what it has decided so far), if this attempt still owns the payment. */
-  async progress(attempt: Attempt, step: string, fields: Partial<Outcome> = {}): Promise<void> {
-    await this.writes.submit(attempt.merchantId, { attempt, patch: jsonPatch(payments, { ...fields, step }), reason: null });
-  }
-
   /**
    * The final state, if this attempt still owns the payment (it is PROCESSING under this
    * attempt's lease); otherwise nothing changes and `undefined` says the attempt lost it.
@@ -184,9 +179,9 @@ export class PaymentsRepository {
   }
 
   /**
-   * Fenced writes of several attempts in one statement (atomic on its own): each updates its
-   * payment only while its attempt owns it, and a final state adds its audit event from the
-   * updated row, so there is an event exactly when the update happened. A deadlock with
+   * Final states of several attempts in one statement (atomic on its own): each updates its
+   * payment only while its attempt owns it, and adds its audit event from the updated row, so
+   * there is an event exactly when the update happened. A deadlock with
    * another replica's batch runs the statement again.
    */
   private async writeBatch(items: FencedWrite[]): Promise<Array<BatchResult<PaymentRow | undefined>>> {
@@ -507,11 +502,11 @@ const CLAIM_MANY = `${PLAN_EACH_TIME}
   (select v.item, false, p.* from v join payments.payments p on p.merchant_id = $1 and p.idempotency_key = v.x->>1
     where not exists (select 1 from ins where ins.idempotency_key = v.x->>1))`;
 
-/** A write of one attempt, fenced by its lease: `reason` (final states only) is its audit event's. */
+/** A final state of one attempt, fenced by its lease: `reason` is its audit event's. */
 interface FencedWrite {
   attempt: Attempt;
   patch: Record<string, unknown>;
-  reason: string | null;
+  reason: string;
 }
 
 /** The columns an attempt's writes may change (all but the key and the timestamps). */
@@ -540,7 +535,7 @@ const FENCED_WRITES = `${PLAN_EACH_TIME}
     returning p.*, v.item, v.reason),
   e as (
     insert into payments.payment_events (merchant_id, payment_id, from_status, to_status, reason)
-    select merchant_id, id, 'PROCESSING', status, reason from u where reason is not null order by item)
+    select merchant_id, id, 'PROCESSING', status, reason from u order by item)
   select * from u`;
 
 /**
@@ -558,7 +553,7 @@ const FENCED_WRITE = `
     returning p.*, 1 as item, $5::text as reason),
   e as (
     insert into payments.payment_events (merchant_id, payment_id, from_status, to_status, reason)
-    select merchant_id, id, 'PROCESSING', status, reason from u where reason is not null)
+    select merchant_id, id, 'PROCESSING', status, reason from u)
   select * from u`;
 
 function fencedItem(w: FencedWrite) {
