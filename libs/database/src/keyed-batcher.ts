@@ -7,7 +7,7 @@ export type BatchResult<O> = { ok: true; value: O } | { ok: false; error: unknow
  * Under load, N concurrent calls become a few statements instead of N round trips (each costs
  * the database a wake-up and a transaction, and this process a socket write); alone, a call runs
  * at once, as it would unbatched. The ledger batches a merchant's transfers (one transaction,
- * one hold of a hot balance row's lock); wallet lookups, payments' writes and risk's reads batch
+ * one hold of a hot balance row's lock); wallet lookups and balance reads, payments' writes and risk's reads batch
  * per merchant too.
  */
 export class KeyedBatcher<I, O> {

@@ -91,6 +91,15 @@ describe('lookups on tables without statistics (generic plans)', () => {
       `'m', 'transfer:r'`,
       /reference = \$2/,
     ],
+    [
+      'wallets with their balances (a batch of balance reads)',
+      'text, text[]',
+      `select a.id, b.currency from wallet.accounts a
+         left join wallet.balances b on b.merchant_id = a.merchant_id and b.account_id = a.id
+        where a.merchant_id = $1 and a.id = any($2::text[]) and a.kind = 'wallet' order by a.id, b.currency`,
+      `'m', array['ACC_1', 'ACC_2']`,
+      /id = ANY \(\$2\)/,
+    ],
   ])('%s', async (_what, types, text, args, lookedUp) => {
     const name = `s_${Math.random().toString(36).slice(2, 10)}`;
     const conditions = await indexConditions(name, types, text, args);

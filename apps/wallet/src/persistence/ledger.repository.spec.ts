@@ -166,6 +166,37 @@ describe.each<Driver>(DRIVERS)('LedgerRepository on %s', (driver) => {
       expect(await ledger.balancesOf(m1, 'ACC_EMPTY')).toEqual([]);
       expect(await ledger.findAccount(m1, 'ACC_EMPTY')).toMatchObject({ currencies: [], defaultCurrency: 'EUR' });
     });
+
+    it('accountBalances at once (batched in one statement): each caller gets its own wallet, its own copy, and what was committed before it asked', async () => {
+      const m = merchant('bal-batch');
+      await wallet(m, 'ACC_A', ['USD']);
+      await wallet(m, 'ACC_B', ['EUR', 'USD']);
+      await db.execute(sql`insert into wallet.accounts (merchant_id, id, kind, default_currency, allow_overdraft)
+                           values (${m}, 'ACC_NONE', 'wallet', 'GBP', false)`);
+      await ledger.deposit(m, 'dep-a', 'ACC_A', 'USD', 100n);
+      const ids = ['ACC_A', 'ACC_B', 'ACC_NOPE', 'ACC_A', 'ACC_NONE', 'ACC_B'];
+      const reads = await Promise.all(ids.map((id) => ledger.accountBalances(m, id)));
+      const summary = reads.map((r) => r && [r.id, r.defaultCurrency, r.balances.map((b) => `${b.currency} ${b.ledgerMinor}`)]);
+      expect(summary).toEqual([
+        ['ACC_A', 'USD', ['USD 100']],
+        ['ACC_B', 'EUR', ['EUR 0', 'USD 0']],
+        undefined,
+        ['ACC_A', 'USD', ['USD 100']],
+        ['ACC_NONE', 'GBP', []],
+        ['ACC_B', 'EUR', ['EUR 0', 'USD 0']],
+      ]);
+      // The first read runs alone; the five after it queue and go together, ACC_B twice.
+      expect(reads[1]).not.toBe(reads[5]);
+      reads[1]!.balances[0].ledgerMinor = 7n;
+      expect(reads[5]!.balances[0].ledgerMinor).toBe(0n);
+
+      // A read that starts after a deposit committed sees it, even while an earlier batch runs.
+      const first = ledger.accountBalances(m, 'ACC_A');
+      await ledger.deposit(m, 'dep-a2', 'ACC_A', 'USD', 5n);
+      const after = await ledger.accountBalances(m, 'ACC_A');
+      expect((await first)!.balances[0].ledgerMinor).toBeGreaterThanOrEqual(100n);
+      expect(after!.balances[0].ledgerMinor).toBe(105n);
+    });
   });
 
   describe('deposit', () => {

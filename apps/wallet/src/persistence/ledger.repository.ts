@@ -136,12 +136,13 @@ const FIND_ACCOUNTS = `select a.id, a.kind, a.status, a.default_currency, a.allo
  * One wallet of this merchant with its balances, by currency: one row per balance, or one row
  * with null balance columns when it has none; no row when there is no such wallet.
  */
+/** Wallets $2 of merchant $1 with their balances: one row per balance, or one of nulls for a wallet with none. */
 const ACCOUNT_BALANCES = `select a.id, a.default_currency, b.currency, b.ledger_minor::text as ledger_minor,
        b.held_minor::text as held_minor, b.updated_at
   from wallet.accounts a
   left join wallet.balances b on b.merchant_id = a.merchant_id and b.account_id = a.id
- where a.merchant_id = $1 and a.id = $2 and a.kind = 'wallet'
- order by b.currency`;
+ where a.merchant_id = $1 and a.id = any($2::text[]) and a.kind = 'wallet'
+ order by a.id, b.currency`;
 
 interface TransferItem {
   merchantId: string;
@@ -197,6 +198,11 @@ export class LedgerRepository {
     this.findAccountsBatch(items),
   );
 
+  /** A merchant's balance reads that arrive while one runs: one statement for all their wallets. */
+  private readonly balanceReads = new KeyedBatcher<{ merchantId: string; accountId: string }, AccountBalances | undefined>((items) =>
+    this.accountBalancesBatch(items),
+  );
+
   constructor(@InjectDb() private readonly db: Db) {}
 
   async createAccount(
@@ -235,6 +241,14 @@ export class LedgerRepository {
    * when this merchant has no such wallet.
    */
   async accountBalances(merchantId: string, accountId: string): Promise<AccountBalances | undefined> {
+    return this.balanceReads.submit(merchantId, { merchantId, accountId });
+  }
+
+  /** A batch of `balanceReads`, all of one merchant (the batcher's key): one statement. */
+  private async accountBalancesBatch(
+    items: Array<{ merchantId: string; accountId: string }>,
+  ): Promise<Array<BatchResult<AccountBalances | undefined>>> {
+    const ids = [...new Set(items.map((i) => i.accountId))];
     const rows = await runStatement<{
       id: string;
       default_currency: string;
@@ -242,21 +256,25 @@ export class LedgerRepository {
       ledger_minor: string | null;
       held_minor: string | null;
       updated_at: Date | string | null;
-    }>(this.db, ACCOUNT_BALANCES, [merchantId, accountId]);
-    if (rows.length === 0) return undefined;
-    return {
-      id: rows[0].id,
-      defaultCurrency: rows[0].default_currency.trim(),
+    }>(this.db, ACCOUNT_BALANCES, [items[0].merchantId, ids]);
+    const byId = new Map<string, AccountBalances>();
+    for (const r of rows) {
+      let account = byId.get(r.id);
+      if (!account) byId.set(r.id, (account = { id: r.id, defaultCurrency: r.default_currency.trim(), balances: [] }));
       // The left join gives one row of nulls for a wallet with no balance rows.
-      balances: rows
-        .filter((r) => r.currency !== null)
-        .map((r) => ({
-          currency: r.currency!.trim(),
-          ledgerMinor: BigInt(r.ledger_minor!),
-          heldMinor: BigInt(r.held_minor!),
-          updatedAt: new Date(r.updated_at!),
-        })),
-    };
+      if (r.currency === null) continue;
+      account.balances.push({
+        currency: r.currency.trim(),
+        ledgerMinor: BigInt(r.ledger_minor!),
+        heldMinor: BigInt(r.held_minor!),
+        updatedAt: new Date(r.updated_at!),
+      });
+    }
+    // Each caller gets its own copy: callers may change what they get.
+    return items.map((i) => {
+      const a = byId.get(i.accountId);
+      return { ok: true, value: a && { ...a, balances: a.balances.map((b) => ({ ...b })) } };
+    });
   }
 
   /** A wallet (not a house account) with the currencies it has a balance in. */
