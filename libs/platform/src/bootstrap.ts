@@ -86,9 +86,11 @@ export async function startService(def: ServiceDefinition, rt: RuntimeConfig, op
     const graceful =
       rt.transport.mode === 'nats' ? { strategy: new GracefulNatsServer((strategy as NatsOptions).options ?? {}) } : strategy;
     app.connectMicroservice(graceful, { inheritAppConfig: true });
-    // In-process (the monolith): the same validation and steps, called directly.
-    const inProcess = (graceful as { strategy?: unknown }).strategy;
-    if (inProcess instanceof InProcessServer) inProcess.serveDirectly(directHandlers(app, validation), rpcSteps.steps);
+    // Request-reply messages: the same validation and steps, called directly (DirectDispatch).
+    const server = (graceful as { strategy?: unknown }).strategy;
+    if (server instanceof InProcessServer || server instanceof GracefulNatsServer) {
+      server.serveDirectly(directHandlers(app, validation), rpcSteps.steps);
+    }
     await LogScopes.run(scope, () => app.startAllMicroservices());
   }
   if (opts.docs) mountDocs(app, { ...opts.docs, version: '0.1.0' });

@@ -1,13 +1,15 @@
 import { CallHandler, ExecutionContext, INestApplication, Injectable, Logger, NestInterceptor } from '@nestjs/common';
-import { NatsOptions, ServerNats, WritePacket } from '@nestjs/microservices';
+import { NatsContext, NatsOptions, ServerNats, WritePacket } from '@nestjs/microservices';
 import type { NextFunction, Request, Response } from 'express';
 import type { Server } from 'node:http';
 import type { Msg, NatsConnection, Subscription as NatsSubscription } from 'nats';
 import { Observable, Subscription, finalize } from 'rxjs';
 import { RuntimeConfig, loadRuntimeConfig } from './runtime-config';
-import { RpcCall, RpcStep, interceptWith } from '@paygate/transport';
+import { DirectDispatch, DirectHandler, RpcCall, RpcStep, interceptWith } from '@paygate/transport';
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+const NO_HEADERS = { get: () => '' };
 
 type Kind = 'http' | 'rpc';
 
@@ -128,6 +130,7 @@ export class RpcInFlightInterceptor implements NestInterceptor, RpcStep {
 export class GracefulNatsServer extends ServerNats implements Drainable {
   /** This server's messages in flight: from arrival until the handler's last reply is handed over. */
   private active = 0;
+  private direct?: DirectDispatch;
   private idle: Array<() => void> = [];
 
   constructor(
@@ -151,14 +154,34 @@ export class GracefulNatsServer extends ServerNats implements Drainable {
     if (this.active === 0) for (const resolve of this.idle.splice(0)) resolve();
   }
 
+  /** Patterns here are plain strings: a map lookup (Nest's default first tries JSON.parse, which throws). */
+  override getHandlerByPattern(pattern: string) {
+    return this.messageHandlers.get(pattern) ?? null;
+  }
+
+  /** Serves these request patterns by calling their handlers directly (DirectDispatch), as the monolith's bus does. */
+  serveDirectly(handlers: ReadonlyMap<string, DirectHandler>, steps: readonly RpcStep[]): void {
+    this.direct = DirectDispatch.of(this, handlers, steps);
+  }
+
   /** Counted from arrival (before deserialising, guards and pipes), overlapping `send` below. */
   override async handleMessage(channel: string, natsMsg: Msg): Promise<unknown> {
     this.begin();
     try {
-      return await super.handleMessage(channel, natsMsg);
+      const direct = this.direct?.handler(channel);
+      return await (direct ? this.handleDirectly(channel, natsMsg, direct) : super.handleMessage(channel, natsMsg));
     } finally {
       this.end();
     }
+  }
+
+  /** What `super.handleMessage` does for a request, with the handler called directly; an event takes Nest's path. */
+  private async handleDirectly(channel: string, natsMsg: Msg, handler: DirectHandler): Promise<unknown> {
+    const message = await this.deserializer.deserialize(natsMsg.data, { channel, replyTo: natsMsg.reply });
+    const ctx = new NatsContext([natsMsg.subject, natsMsg.headers]);
+    if (!('id' in message) || message.id === undefined) return this.handleEvent(channel, message, ctx);
+    const publish = this.getPublisher(natsMsg, message.id, ctx);
+    return publish(await this.direct!.packet(channel, natsMsg.headers ?? NO_HEADERS, handler, message.data));
   }
 
   /** The handler runs when Nest subscribes to its result here: counted until that completes or fails. */

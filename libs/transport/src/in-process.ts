@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { BaseRpcContext, ClientProxy, CustomTransportStrategy, NatsRecord, ReadPacket, Server, WritePacket } from '@nestjs/microservices';
 import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception';
-import { toDomainError } from './errors';
-import { RpcStep, runSteps } from './rpc-steps';
+import { DirectDispatch, DirectHandler } from './direct-dispatch';
+import { RpcStep } from './rpc-steps';
 
 export type PlainHeaders = Record<string, string>;
 
@@ -68,9 +68,6 @@ export class InProcessBus {
   }
 }
 
-/** A message handler called directly: the payload (a wire copy) in, validated by the handler's pipe; the reply out. */
-export type DirectHandler = (payload: unknown) => Promise<unknown>;
-
 /**
  * Runs the same `@MessagePattern` handlers, pipes, interceptors and filters as the NATS server;
  * or, for the handlers given to `serveDirectly`, the same validation, steps and error body
@@ -78,7 +75,7 @@ export type DirectHandler = (payload: unknown) => Promise<unknown>;
  */
 export class InProcessServer extends Server implements CustomTransportStrategy {
   private readonly log = new Logger(InProcessServer.name);
-  private direct?: { handlers: ReadonlyMap<string, DirectHandler>; steps: readonly RpcStep[] };
+  private direct?: DirectDispatch;
 
   constructor(private readonly bus: InProcessBus = InProcessBus.shared()) {
     super();
@@ -106,31 +103,14 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
     return this.messageHandlers.get(pattern) ?? null;
   }
 
-  /**
-   * Serves these request patterns by calling their handlers directly (the monolith: a payment
-   * makes four such calls, and Nest's per-message pipeline of observables, interceptor
-   * consumer, pipes consumer and exception filter cost more than the handlers' own work). Each
-   * message still runs `steps` (the same ones the Nest interceptor runs) around its handler,
-   * which validates the payload with the same pipe; errors go back as the same wire body.
-   */
+  /** Serves these request patterns by calling their handlers directly (the monolith: a payment makes four such calls). */
   serveDirectly(handlers: ReadonlyMap<string, DirectHandler>, steps: readonly RpcStep[]): void {
-    const served = new Map<string, DirectHandler>();
-    for (const [pattern, handler] of handlers) {
-      const nest = this.getHandlerByPattern(pattern);
-      if (nest && !nest.isEventHandler) served.set(pattern, handler);
-    }
-    this.direct = { handlers: served, steps };
+    this.direct = DirectDispatch.of(this, handlers, steps);
   }
 
   async handleRequest(pattern: string, data: unknown, headers: PlainHeaders, reply: (p: WritePacket) => void): Promise<void> {
-    const direct = this.direct?.handlers.get(pattern);
-    if (direct) {
-      const call = { pattern, headers: new InProcessHeaders(headers) };
-      return runSteps(this.direct!.steps, call, () => direct(data)).then(
-        (response) => this.reply(pattern, reply, { response, isDisposed: true }),
-        (err: unknown) => this.reply(pattern, reply, { err: toDomainError(err).toBody(), isDisposed: true }),
-      );
-    }
+    const direct = this.direct?.handler(pattern);
+    if (direct) return this.reply(pattern, reply, await this.direct!.packet(pattern, new InProcessHeaders(headers), direct, data));
     const handler = this.getHandlerByPattern(pattern);
     if (!handler) return reply({ err: new EmptyResponseException(pattern), isDisposed: true });
     const ctx = new InProcessContext([pattern, new InProcessHeaders(headers)]);

@@ -1,5 +1,6 @@
 export * from './request-context';
 export * from './in-process';
+export * from './direct-dispatch';
 export * from './rpc-client';
 export * from './errors';
 export * from './rpc-enhancers';
