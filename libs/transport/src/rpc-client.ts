@@ -1,7 +1,7 @@
-import { ClientProxy, NatsRecordBuilder } from '@nestjs/microservices';
+import { ClientNats, ClientProxy, NatsRecordBuilder } from '@nestjs/microservices';
 import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception';
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants';
-import { headers as natsHeaders } from 'nats';
+import { ErrorCode, NatsError, headers as natsHeaders } from 'nats';
 import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 import { DEMO_MERCHANT_ID, DomainError, Envelope, RequestOf, ResponseOf, RpcDef, envelopeToHeaders } from '@paygate/contracts';
 import { RequestContext } from './request-context';
@@ -48,7 +48,9 @@ export class RpcClient {
     try {
       const reply = inProcess
         ? ((await (this.proxy as InProcessClient).request(pattern, payload, envHeaders, remaining, () => new TimeoutError())) as T)
-        : await firstValueFrom(this.proxy.send<T>(pattern, natsRecord(payload, envHeaders)).pipe(timeout(remaining)));
+        : this.proxy instanceof ClientNats
+          ? await natsRequest<T>(this.proxy, pattern, payload, envHeaders, remaining)
+          : await firstValueFrom(this.proxy.send<T>(pattern, natsRecord(payload, envHeaders)).pipe(timeout(remaining)));
       endSpan(span);
       return reply;
     } catch (err) {
@@ -65,6 +67,35 @@ export class RpcClient {
       merchantId: DEMO_MERCHANT_ID,
     };
   }
+}
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/**
+ * One request over the NATS connection that Nest's ClientNats manages, through nats.js's muxed
+ * request: one inbox subscription for all replies. (ClientNats.send subscribes to a new inbox
+ * for each call and unsubscribes after it: three protocol messages and a subscription the server
+ * registers and drops, per call.) Packets are Nest's, so the servers' side is unchanged: the
+ * request is `{pattern, data, id}` as JSON, the reply `{id, response}` or `{id, err}`. While
+ * NATS is down, `connect()` rejects at once ("Connection lost"), as `send` would.
+ */
+async function natsRequest<T>(client: ClientNats, pattern: string, payload: unknown, headers: Record<string, string>, timeoutMs: number) {
+  const nc = await client.connect();
+  const hdrs = natsHeaders();
+  for (const [k, v] of Object.entries(headers)) hdrs.set(k, v);
+  const data = utf8.encode(JSON.stringify({ pattern, data: payload, id: randomUUID() }));
+  let msg;
+  try {
+    msg = await nc.request(pattern, data, { timeout: timeoutMs, headers: hdrs });
+  } catch (e) {
+    if (e instanceof NatsError && e.code === ErrorCode.Timeout) throw new TimeoutError();
+    if (e instanceof NatsError && e.code === ErrorCode.NoResponders) throw new EmptyResponseException(pattern);
+    throw e;
+  }
+  const packet = JSON.parse(fromUtf8.decode(msg.data)) as { err?: unknown; response?: T };
+  if (packet.err) throw packet.err;
+  return packet.response as T;
 }
 
 function natsRecord(payload: unknown, headers: Record<string, string>) {
