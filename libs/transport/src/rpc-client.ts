@@ -82,12 +82,10 @@ const fromUtf8 = new TextDecoder();
  */
 async function natsRequest<T>(client: ClientNats, pattern: string, payload: unknown, headers: Record<string, string>, timeoutMs: number) {
   const nc = await client.connect();
-  const hdrs = natsHeaders();
-  for (const [k, v] of Object.entries(headers)) hdrs.set(k, v);
   const data = utf8.encode(JSON.stringify({ pattern, data: payload, id: randomUUID() }));
   let msg;
   try {
-    msg = await nc.request(pattern, data, { timeout: timeoutMs, headers: hdrs });
+    msg = await nc.request(pattern, data, { timeout: timeoutMs, headers: natsHeadersOf(headers) });
   } catch (e) {
     if (e instanceof NatsError && e.code === ErrorCode.Timeout) throw new TimeoutError();
     if (e instanceof NatsError && e.code === ErrorCode.NoResponders) throw new EmptyResponseException(pattern);
@@ -98,10 +96,14 @@ async function natsRequest<T>(client: ClientNats, pattern: string, payload: unkn
   return packet.response as T;
 }
 
-function natsRecord(payload: unknown, headers: Record<string, string>) {
+function natsHeadersOf(headers: Record<string, string>) {
   const hdrs = natsHeaders();
   for (const [k, v] of Object.entries(headers)) hdrs.set(k, v);
-  return new NatsRecordBuilder(payload).setHeaders(hdrs).build();
+  return hdrs;
+}
+
+function natsRecord(payload: unknown, headers: Record<string, string>) {
+  return new NatsRecordBuilder(payload).setHeaders(natsHeadersOf(headers)).build();
 }
 
 function serviceOf(pattern: string): string {

@@ -133,10 +133,9 @@ const FIND_ACCOUNTS = `select a.id, a.kind, a.status, a.default_currency, a.allo
  where a.merchant_id = $1 and a.id = any($2::text[]) and a.kind = 'wallet'`;
 
 /**
- * One wallet of this merchant with its balances, by currency: one row per balance, or one row
- * with null balance columns when it has none; no row when there is no such wallet.
+ * Wallets $2 of merchant $1 with their balances, by currency: one row per balance, or one row
+ * with null balance columns for a wallet with none; no row for an id that is no such wallet.
  */
-/** Wallets $2 of merchant $1 with their balances: one row per balance, or one of nulls for a wallet with none. */
 const ACCOUNT_BALANCES = `select a.id, a.default_currency, b.currency, b.ledger_minor::text as ledger_minor,
        b.held_minor::text as held_minor, b.updated_at
   from wallet.accounts a
