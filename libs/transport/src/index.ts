@@ -8,3 +8,4 @@ export * from './transport.module';
 export * from './event-bus';
 export * from './trace-context';
 export * from './rpc-steps';
+export * from './validation-metadata';

@@ -14,6 +14,7 @@ import { DomainError, ErrorDetail, envelopeFromHeaders } from '@paygate/contract
 import { RequestContext } from './request-context';
 import { RpcCall, RpcStep, interceptWith } from './rpc-steps';
 import { toDomainError } from './errors';
+import { memoizeValidationMetadata } from './validation-metadata';
 
 /** Flattens class-validator's tree into `details`; a `CODE: message` lifts CODE into `reason`. */
 export function validationDetails(errors: ValidationError[], parent = ''): ErrorDetail[] {
@@ -31,6 +32,7 @@ export function validationDetails(errors: ValidationError[], parent = ''): Error
 
 /** Payload validation for every message handler: unknown fields rejected, one error envelope. */
 export function createValidationPipe(): ValidationPipe {
+  memoizeValidationMetadata();
   return new ValidationPipe({
     transform: true,
     whitelist: true,
