@@ -12,7 +12,7 @@ import { parseDuration } from '../load/report';
 import type { LoadResult } from '../load/runner';
 import type { ScenarioName } from '../load/scenarios';
 import { analyzeWallet, benchWalletId, countEntries, loadHistory, loadWallets } from './bulk-load';
-import { CpuSample, cpuPerRequest, cpuSample } from './cpu';
+import { CpuSample, cpuPerRequest, cpuSample, machineTicks, stealPercent } from './cpu';
 import { ledgerBench } from './ledger-bench';
 import { Child, distEntry, startNode, waitHealthy } from './processes';
 
@@ -90,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
   const rows: Row[] = [];
   const ceilings: { pgbenchTps?: number; httpRps?: number } = {};
   const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  const machineAtStart = machineTicks();
 
   if (o.only.has('ceilings')) {
     say('ceiling: pgbench two-row transfer');
@@ -118,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
   if (o.only.has('microservices')) rows.push(...(await microserviceScenarios(root, o, say)));
   if (o.only.has('scale')) rows.push(...(await scaleScenarios(o, say)));
 
-  const md = await markdown(rows, ceilings, o);
+  const md = await markdown(rows, ceilings, o, stealPercent(machineAtStart, machineTicks()));
   mkdirSync(dirname(o.out), { recursive: true });
   writeFileSync(o.out, md);
   process.stdout.write(md);
@@ -470,13 +471,18 @@ function num(n: number): string {
   return Number.isFinite(n) ? String(n) : '–';
 }
 
-async function markdown(rows: Row[], ceilings: { pgbenchTps?: number; httpRps?: number }, o: Options): Promise<string> {
+async function markdown(
+  rows: Row[],
+  ceilings: { pgbenchTps?: number; httpRps?: number },
+  o: Options,
+  steal: number | undefined,
+): Promise<string> {
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${await postgresVersion()}`;
   const lines = [
     `### ${new Date().toISOString().slice(0, 10)}: ${machine}`,
     '',
-    `Closed loop: ${o.concurrency} concurrent requests back to back for ${o.durationMs / 1000} s per row (open-loop rows: constant arrival rate, latency from the scheduled send, after a ${openLoopWarmupMs(o) / 1000} s warm-up at that rate that is not counted). Load generator on the same machine.`,
+    `Closed loop: ${o.concurrency} concurrent requests back to back for ${o.durationMs / 1000} s per row (open-loop rows: constant arrival rate, latency from the scheduled send, after a ${openLoopWarmupMs(o) / 1000} s warm-up at that rate that is not counted). Load generator on the same machine.${steal === undefined ? '' : ` CPU steal during the run: ${steal} % (time the hypervisor gave to other guests: the higher, the noisier every figure).`}`,
     '',
     '| scenario | setup | throughput (req/s) | p50 ms | p95 ms | p99 ms | max ms | outcomes | vs ceiling | CPU ms/req: services / PostgreSQL / load gen |',
     '|---|---|---:|---:|---:|---:|---:|---|---:|---:|',

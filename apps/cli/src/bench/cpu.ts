@@ -69,3 +69,35 @@ export function cpuPerRequest(before: CpuSample, after: CpuSample, requests: num
     loadGenerator: per(before.loadGenerator, after.loadGenerator),
   };
 }
+
+/** The whole machine's CPU time so far, in ticks: all of it, and the part the hypervisor gave to others. */
+export interface MachineTicks {
+  total: number;
+  steal: number;
+}
+
+/** The aggregate `cpu` line of /proc/stat: user nice system idle iowait irq softirq steal (guest time is inside user). */
+export function parseProcStat(text: string): MachineTicks | undefined {
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) return undefined;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if ([user, nice, system, idle, iowait, irq, softirq, steal].some((n) => !Number.isFinite(n))) return undefined;
+  return { total: user + nice + system + idle + iowait + irq + softirq + steal, steal };
+}
+
+export function machineTicks(): MachineTicks | undefined {
+  try {
+    return parseProcStat(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Percent of the machine's CPU time that the hypervisor gave to other guests between two
+ * samples (a shared VM's "steal"): every figure of a run with a high share is noisy.
+ */
+export function stealPercent(before: MachineTicks | undefined, after: MachineTicks | undefined): number | undefined {
+  if (!before || !after || after.total <= before.total) return undefined;
+  return Math.round((1000 * (after.steal - before.steal)) / (after.total - before.total)) / 10;
+}
