@@ -105,7 +105,7 @@ export interface HttpOutcome<T> {
 export interface RouteDef<Req extends object = object, Res = unknown> extends RpcDef<Req, Res> {
   operationId: string;
   method: HttpMethod;
-  /** Express-style template: `/balance/:account_id`. Path params are fields of `request`. */
+  /** Route template (`:name` parameters): `/balance/:account_id`. Path params are fields of `request`. */
   path: string;
   scope: Scope;
   successStatus: number;

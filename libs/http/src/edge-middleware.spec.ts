@@ -1,27 +1,20 @@
-import express from 'express';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { MAX_BODY_BYTES, losslessJsonBody, requestIdMiddleware } from './edge-middleware';
+import { MAX_BODY_BYTES, requestIdMiddleware } from './edge-middleware';
+import { edgeTestApp } from './edge-test-app';
 import { EdgeRequest } from './http-context';
 
-function edgeApp(): express.Express {
-  const app = express();
-  app.use(requestIdMiddleware);
-  app.use(losslessJsonBody);
-  app.post('/echo', (req, res) => {
-    res.json({ body: req.body ?? null });
-  });
-  app.get('/echo', (req, res) => {
-    res.json({ body: req.body ?? null, requestId: (req as EdgeRequest).requestId });
-  });
-  return app;
-}
+const fastify = edgeTestApp([requestIdMiddleware]);
+fastify.post('/echo', async (req) => ({ body: req.body ?? null }));
+fastify.get('/echo', async (req) => ({ body: req.body ?? null, requestId: (req as EdgeRequest).raw.requestId }));
+beforeAll(() => fastify.listen({ port: 0, host: '127.0.0.1' }));
+afterAll(() => fastify.close());
 
-const app = edgeApp();
+const app = fastify.server;
 const postJson = (text: string) => request(app).post('/echo').set('Content-Type', 'application/json').send(text);
 
-describe('losslessJsonBody', () => {
+describe('the lossless JSON body parser', () => {
   it('keeps a number exactly as sent, as its source text', async () => {
     const res = await postJson('{"amount":123.4500000000000001}').expect(200);
     expect(res.body).toEqual({ body: { amount: '123.4500000000000001' } });
@@ -67,10 +60,8 @@ describe('losslessJsonBody', () => {
   });
 
   it('answers 413 PAYLOAD_TOO_LARGE for a chunked body (no Content-Length) once it passes 1 MiB', async () => {
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
+    {
+      const { port } = app.address() as AddressInfo;
       const status = await new Promise<number | undefined>((resolve, reject) => {
         const req = httpRequest({
           host: '127.0.0.1',
@@ -89,9 +80,6 @@ describe('losslessJsonBody', () => {
         req.end();
       });
       expect(status).toBe(413);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
     }
   });
 

@@ -1,8 +1,9 @@
 import { Controller, Get, INestApplication, Logger, Param, Post } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DomainError } from '@paygate/contracts';
-import { requestIdMiddleware } from './edge-middleware';
+import { MAX_BODY_BYTES, httpAdapter, installEdge, requestIdMiddleware } from './edge-middleware';
 import { ErrorsFilter } from './errors.filter';
 import { securityHeaders } from './hardening';
 
@@ -32,14 +33,18 @@ class BoomController {
 
 describe('ErrorsFilter: unexpected errors never leak', () => {
   let app: INestApplication;
+  let fastify: NestFastifyApplication;
 
   beforeAll(async () => {
     const mod = await Test.createTestingModule({ controllers: [BoomController] }).compile();
-    app = mod.createNestApplication({ logger: false });
-    app.use(requestIdMiddleware);
-    app.use(securityHeaders({ hsts: false }));
+    app = fastify = mod.createNestApplication<NestFastifyApplication>(httpAdapter(MAX_BODY_BYTES), { logger: false });
+    installEdge(fastify.getHttpAdapter().getInstance(), {
+      hooks: [requestIdMiddleware, securityHeaders({ hsts: false })],
+      bodyLimit: MAX_BODY_BYTES,
+    });
     app.useGlobalFilters(new ErrorsFilter());
     await app.init();
+    await fastify.getHttpAdapter().getInstance().ready();
     jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
   });
 

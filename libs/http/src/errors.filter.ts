@@ -1,8 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Observable, throwError } from 'rxjs';
 import { toDomainError } from '@paygate/transport';
-import { EdgeRequest, writeError } from './http-context';
+import { writeEdgeError } from './edge-middleware';
+import { EdgeRequest } from './http-context';
 
 /**
  * The one error model on both transports: HTTP answers get the error envelope with the status
@@ -11,9 +12,11 @@ import { EdgeRequest, writeError } from './http-context';
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
-    const err = toDomainError(exception);
-    if (host.getType() === 'rpc') return throwError(() => err.toBody());
+    if (host.getType() === 'rpc') {
+      const err = toDomainError(exception);
+      return throwError(() => err.toBody());
+    }
     const http = host.switchToHttp();
-    writeError(http.getResponse<Response>(), err, http.getRequest<EdgeRequest>().requestId);
+    writeEdgeError(http.getResponse<FastifyReply>(), exception, http.getRequest<EdgeRequest>().raw?.requestId);
   }
 }

@@ -1,10 +1,11 @@
 import { CanActivate, Controller, Get, Inject, OnModuleDestroy, Req, Res, SetMetadata, Type, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import { Scope } from '@paygate/contracts';
 import { EventBus } from '@paygate/transport';
 import { ROUTE_SCOPE } from './forwarder';
-import type { EdgeRequest } from './http-context';
+import { EdgeRequest, headerOf } from './http-context';
 
 /** An event as the stream carries it: `seq` is its id (for `Last-Event-ID`). */
 export interface StreamEvent {
@@ -38,7 +39,7 @@ export function createEventStreamController(o: EventStreamOptions): Type<unknown
   @Controller()
   class EventStreamController implements OnModuleDestroy {
     private readonly recent: StreamEvent[] = [];
-    private readonly clients = new Set<Response>();
+    private readonly clients = new Set<ServerResponse>();
     private readonly unsubscribe: () => void;
 
     constructor(@Inject(EventBus) bus: EventBus) {
@@ -56,19 +57,24 @@ export function createEventStreamController(o: EventStreamOptions): Type<unknown
       for (const res of this.clients) res.write(frame);
     }
 
-    stream(req: EdgeRequest, res: Response): void {
-      res.status(200);
+    stream(req: EdgeRequest, reply: FastifyReply): void {
+      // Written straight on Node's response, for as long as the client stays: Fastify steps aside,
+      // keeping the headers set before (the rate limiter's).
+      reply.hijack();
+      const res = reply.raw;
+      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
+      res.statusCode = 200;
       res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
       res.setHeader('Cache-Control', 'no-cache, no-transform');
       res.setHeader('Connection', 'keep-alive');
       res.setHeader('X-Accel-Buffering', 'no');
       res.flushHeaders();
       res.write('retry: 1000\n\n');
-      const lastId = Number(req.header('last-event-id') ?? req.query['last_event_id']);
+      const lastId = Number(headerOf(req.raw, 'last-event-id') ?? (req.query as Record<string, unknown>)['last_event_id']);
       if (Number.isFinite(lastId)) for (const e of this.recent) if (e.seq > lastId) res.write(format(o.event, e));
       this.clients.add(res);
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-      req.on('close', () => {
+      req.raw.on('close', () => {
         clearInterval(heartbeat);
         this.clients.delete(res);
       });

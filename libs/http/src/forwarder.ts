@@ -1,5 +1,5 @@
 import { CanActivate, Controller, Delete, Get, HttpCode, Inject, Post, Req, Res, SetMetadata, Type, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import {
   ApiBody,
   ApiExtraModels,
@@ -26,7 +26,7 @@ import {
   pathParams,
 } from '@paygate/contracts';
 import { RequestContext, RpcClient } from '@paygate/transport';
-import { EdgeRequest } from './http-context';
+import { EdgeRequest, headerOf } from './http-context';
 
 export const ROUTE_SCOPE = 'paygate:route-scope';
 export const EDGE_SETTINGS = Symbol('EDGE_SETTINGS');
@@ -80,7 +80,8 @@ function payloadOf(route: RouteDef, req: EdgeRequest): Record<string, unknown> {
     throw new DomainError('VALIDATION_ERROR', 'The request body must be a JSON object');
   }
   const payload: Record<string, unknown> = { ...(source as Record<string, unknown>) };
-  for (const p of pathParams(route.path)) payload[p] = req.params[p];
+  const params = req.params as Record<string, string>;
+  for (const p of pathParams(route.path)) payload[p] = params[p];
   return payload;
 }
 
@@ -104,19 +105,20 @@ export function createForwarder(name: string, routes: readonly RouteDef[], optio
 
   for (const route of routes) {
     const key = route.operationId;
-    proto[key] = async function forward(this: Forwarder, req: EdgeRequest, res: Response): Promise<unknown> {
+    proto[key] = async function forward(this: Forwarder, req: EdgeRequest, res: FastifyReply): Promise<unknown> {
+      const edge = req.raw;
       const envelope: Envelope = {
-        requestId: req.requestId ?? 'unknown',
-        merchantId: req.merchantId ?? DEMO_MERCHANT_ID,
+        requestId: edge.requestId ?? 'unknown',
+        merchantId: edge.merchantId ?? DEMO_MERCHANT_ID,
         deadline: Date.now() + this.settings.requestBudgetMs,
-        traceparent: req.header('traceparent') || undefined,
-        idempotencyKey: req.header('idempotency-key') || undefined,
+        traceparent: headerOf(edge, 'traceparent') || undefined,
+        idempotencyKey: headerOf(edge, 'idempotency-key') || undefined,
       };
       const reply = await RequestContext.run(envelope, () => this.rpc.call(route, payloadOf(route, req) as never));
       if (!route.outcome) return reply;
       const outcome = reply as HttpOutcome<unknown>;
-      res.status(outcome.status);
-      if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      res.code(outcome.status);
+      if (outcome.replayed) res.header('Idempotent-Replayed', 'true');
       return outcome.body;
     };
     const descriptor = Object.getOwnPropertyDescriptor(proto, key)!;

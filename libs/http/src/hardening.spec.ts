@@ -1,20 +1,21 @@
-import express from 'express';
+import type { Server } from 'node:http';
 import request from 'supertest';
+import { edgeTestApp } from './edge-test-app';
 import { corsAllowList, parseByteSize, parseCorsOrigins, securityHeaders } from './hardening';
 import { contentSecurityPolicy } from './security';
 
-function app(opts: { hsts?: boolean; origins?: string[] } = {}): express.Express {
-  const a = express();
-  a.disable('x-powered-by');
-  a.use(securityHeaders({ hsts: opts.hsts ?? false }));
-  a.use(corsAllowList(opts.origins ?? []));
-  a.get('/x', (_req, res) => {
-    res.json({ ok: true });
-  });
-  a.post('/x', (_req, res) => {
-    res.status(201).json({ ok: true });
-  });
-  return a;
+const servers: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const close of servers) await close();
+});
+
+async function app(opts: { hsts?: boolean; origins?: string[] } = {}): Promise<Server> {
+  const a = edgeTestApp([securityHeaders({ hsts: opts.hsts ?? false }), corsAllowList(opts.origins ?? [])]);
+  a.get('/x', async () => ({ ok: true }));
+  a.post('/x', async (_req, reply) => reply.code(201).send({ ok: true }));
+  servers.push(() => a.close());
+  await a.ready();
+  return a.server;
 }
 
 describe('parseByteSize', () => {
@@ -73,7 +74,7 @@ describe('contentSecurityPolicy', () => {
 
 describe('securityHeaders', () => {
   it('sets nosniff, DENY framing, no referrer, the CSP, and no HSTS unless asked', async () => {
-    const res = await request(app()).get('/x').expect(200);
+    const res = await request(await app()).get('/x').expect(200);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
@@ -84,7 +85,7 @@ describe('securityHeaders', () => {
   });
 
   it('sends HSTS when configured (behind TLS)', async () => {
-    const res = await request(app({ hsts: true }))
+    const res = await request(await app({ hsts: true }))
       .get('/x')
       .expect(200);
     expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
@@ -93,13 +94,16 @@ describe('securityHeaders', () => {
 
 describe('corsAllowList', () => {
   it('adds no CORS header at all without an allow-list', async () => {
-    const res = await request(app()).get('/x').set('Origin', 'https://evil.example').expect(200);
+    const res = await request(await app()).get('/x').set('Origin', 'https://evil.example').expect(200);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
-    const pre = await request(app()).options('/x').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    const pre = await request(await app()).options('/x').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  const allowed = app({ origins: ['https://app.example.com'] });
+  let allowed: Server;
+  beforeAll(async () => {
+    allowed = await app({ origins: ['https://app.example.com'] });
+  });
 
   it('echoes an allowed origin (never *), varies on Origin and exposes the API headers', async () => {
     const res = await request(allowed).get('/x').set('Origin', 'https://app.example.com').expect(200);

@@ -1,7 +1,7 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { DomainError } from '@paygate/contracts';
-import { EdgeRequest, writeError } from './http-context';
+import type { EdgeHook } from './edge-middleware';
+import { headerOf, writeError } from './http-context';
 import { contentSecurityPolicy } from './security';
 
 /** HTTP hardening of every service port, from the runtime configuration. */
@@ -56,7 +56,7 @@ export function parseCorsOrigins(text: string | undefined): string[] {
  * and the strict Content-Security-Policy (the dashboard page at `/` replaces it with its own,
  * which frames the Grafana origin once Grafana answers).
  */
-export function securityHeaders(s: Pick<HardeningSettings, 'hsts'>): RequestHandler {
+export function securityHeaders(s: Pick<HardeningSettings, 'hsts'>): EdgeHook {
   const csp = contentSecurityPolicy();
   const h = helmet({
     contentSecurityPolicy: false,
@@ -76,11 +76,11 @@ export function securityHeaders(s: Pick<HardeningSettings, 'hsts'>): RequestHand
     removeHeader: (name: string) => removed.push(name),
   };
   let done = false;
-  h({} as Request, recorder as unknown as Response, () => {
+  h({} as never, recorder as never, () => {
     done = true;
   });
   if (!done) throw new Error('securityHeaders: helmet did not finish synchronously');
-  return (_req: Request, res: Response, next: NextFunction) => {
+  return (_req, res, next) => {
     for (const [name, value] of headers) res.setHeader(name, value);
     for (const name of removed) res.removeHeader(name);
     next();
@@ -98,13 +98,15 @@ const EXPOSED_HEADERS =
  * travel in headers); its preflight is answered here with 204, before any API-key check.
  * A preflight from any other origin gets 204 without CORS headers, so the browser refuses.
  */
-export function corsAllowList(origins: readonly string[]): RequestHandler {
+export function corsAllowList(origins: readonly string[]): EdgeHook {
   const allowed = new Set(origins);
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req, res, next) => {
     if (allowed.size === 0) return next();
-    const origin = req.header('origin');
-    const preflight = req.method === 'OPTIONS' && req.header('access-control-request-method') !== undefined;
-    res.vary('Origin');
+    const origin = headerOf(req, 'origin');
+    const preflight = req.method === 'OPTIONS' && headerOf(req, 'access-control-request-method') !== undefined;
+    const vary = res.getHeader('Vary');
+    if (vary === undefined) res.setHeader('Vary', 'Origin');
+    else if (!/(^|,)\s*origin\s*(,|$)/i.test(String(vary))) res.setHeader('Vary', `${String(vary)}, Origin`);
     const ok = origin !== undefined && allowed.has(origin);
     if (ok) {
       res.setHeader('Access-Control-Allow-Origin', origin);
@@ -117,7 +119,8 @@ export function corsAllowList(origins: readonly string[]): RequestHandler {
       res.setHeader('Access-Control-Max-Age', '600');
     }
     res.setHeader('Content-Length', '0');
-    res.status(204).end();
+    res.statusCode = 204;
+    res.end();
   };
 }
 
@@ -128,7 +131,7 @@ export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
  * Request headers the services store or echo, checked before any work: an `Idempotency-Key`
  * must be 1-255 printable ASCII characters (it is stored with the answer it replays).
  */
-export function requestHeaderRules(req: Request, res: Response, next: NextFunction): void {
+export const requestHeaderRules: EdgeHook = (req, res, next) => {
   const key = req.headers['idempotency-key'];
   if (key === undefined) return next();
   if (Array.isArray(key) || !IDEMPOTENCY_KEY.test(key)) {
@@ -136,8 +139,8 @@ export function requestHeaderRules(req: Request, res: Response, next: NextFuncti
     return writeError(
       res,
       new DomainError('VALIDATION_ERROR', message, [{ field: 'Idempotency-Key', reason: 'INVALID_HEADER', message }]),
-      (req as EdgeRequest).requestId,
+      req.requestId,
     );
   }
   next();
-}
+};

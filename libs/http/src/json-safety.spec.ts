@@ -1,8 +1,8 @@
-import express from 'express';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { jsonBodyParser, requestIdMiddleware } from './edge-middleware';
+import { requestIdMiddleware } from './edge-middleware';
+import { edgeTestApp } from './edge-test-app';
 import { requestHeaderRules } from './hardening';
 import { MAX_JSON_DEPTH, unsafeJsonProblem } from './json-safety';
 
@@ -38,13 +38,11 @@ describe('unsafeJsonProblem', () => {
 });
 
 describe('the JSON body parser and header rules, hostile cases', () => {
-  const app = express();
-  app.use(requestIdMiddleware);
-  app.use(requestHeaderRules);
-  app.use(jsonBodyParser(100));
-  app.post('/echo', (req, res) => {
-    res.json({ body: req.body ?? null });
-  });
+  const fastify = edgeTestApp([requestIdMiddleware, requestHeaderRules], 100);
+  fastify.post('/echo', async (req) => ({ body: req.body ?? null }));
+  beforeAll(() => fastify.listen({ port: 0, host: '127.0.0.1' }));
+  afterAll(() => fastify.close());
+  const app = fastify.server;
   const post = (body: string | Buffer, type = 'application/json') => request(app).post('/echo').set('Content-Type', type).send(body);
 
   it('uses the configured limit', async () => {
@@ -54,10 +52,8 @@ describe('the JSON body parser and header rules, hostile cases', () => {
   });
 
   it('refuses invalid UTF-8 with INVALID_ENCODING (never silently replaced)', async () => {
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
+    {
+      const { port } = app.address() as AddressInfo;
       const bytes = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
       const answer = await new Promise<{ status?: number; text: string }>((resolve, reject) => {
         const req = httpRequest(
@@ -79,8 +75,6 @@ describe('the JSON body parser and header rules, hostile cases', () => {
       });
       expect(answer.status).toBe(400);
       expect(JSON.parse(answer.text).error.details).toEqual([expect.objectContaining({ reason: 'INVALID_ENCODING' })]);
-    } finally {
-      server.close();
     }
   });
 

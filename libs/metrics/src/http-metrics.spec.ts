@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
 import { httpMetricsMiddleware } from './http-metrics';
 import { SeedMetrics, UNMATCHED_ROUTE } from './seed-metrics';
 
 function exchange(path: string, status: number, route?: string) {
   const res = Object.assign(new EventEmitter(), { statusCode: status });
-  const req = { path, method: 'GET', baseUrl: '', route: route ? { path: route } : undefined };
-  return { req: req as unknown as Request, res: res as unknown as Response & EventEmitter };
+  const req = { url: path, method: 'GET', route: route ? { path: route } : undefined };
+  return { req: req as unknown as IncomingMessage, res: res as unknown as ServerResponse };
 }
 
 describe('httpMetricsMiddleware', () => {
@@ -15,7 +15,7 @@ describe('httpMetricsMiddleware', () => {
     const registry = new Registry();
     const seed = new SeedMetrics('gateway', registry);
     const mw = httpMetricsMiddleware(seed);
-    const next: NextFunction = () => undefined;
+    const next = (): void => undefined;
     for (const [path, status, route] of [
       ['/payments/P1', 200, '/payments/:id'],
       ['/payments/P2', 404, '/payments/:id'],

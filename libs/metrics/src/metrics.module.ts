@@ -1,7 +1,7 @@
 import { Controller, DynamicModule, Get, Inject, Injectable, Module, OnModuleDestroy, OnModuleInit, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { PrometheusController, PrometheusModule } from '@willsoto/nestjs-prometheus';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Registry } from 'prom-client';
 import { METRICS_PATH } from './http-metrics';
 import { processMetrics } from './process-metrics';
@@ -41,7 +41,7 @@ export class ServiceMetricsController extends PrometheusController {
   }
 
   @Get()
-  override async index(@Res({ passthrough: true }) response: Response): Promise<string> {
+  override async index(@Res({ passthrough: true }) response: FastifyReply): Promise<string> {
     response.header('Content-Type', this.registry.contentType);
     const [own, proc] = await Promise.all([this.registry.metrics(), processMetrics.metricsFor(this.service)]);
     return proc ? `${own.endsWith('\n') ? own : `${own}\n`}${proc}` : own;

@@ -1,6 +1,6 @@
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
 import { lastValueFrom, of, throwError } from 'rxjs';
 import { httpMetricsMiddleware } from './http-metrics';
@@ -37,15 +37,14 @@ describe('RpcMetricsInterceptor', () => {
   it('a service’s own HTTP route forwarded to its handler is one request (counted as HTTP), a message from elsewhere is counted', async () => {
     const seed = new SeedMetrics('payments', new Registry());
     const rpc = new RpcMetricsInterceptor(seed);
-    const res = Object.assign(new EventEmitter(), { statusCode: 200 }) as unknown as Response & EventEmitter;
+    const res = Object.assign(new EventEmitter(), { statusCode: 200 }) as unknown as ServerResponse & EventEmitter;
     const req = {
-      path: '/payments/P1',
+      url: '/payments/P1',
       method: 'GET',
-      baseUrl: '',
       requestId: 'req_direct',
       route: { path: '/payments/:id' },
-    } as unknown as Request;
-    const next: NextFunction = () => undefined;
+    } as unknown as IncomingMessage;
+    const next = (): void => undefined;
     httpMetricsMiddleware(seed)(req, res, next);
     // While the HTTP request is served, its forward arrives with the same request id: not counted again.
     await lastValueFrom(rpc.intercept(rpcContext('payments.get', 'req_direct'), handler()));

@@ -1,12 +1,13 @@
 import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NatsOptions } from '@nestjs/microservices';
 import {
   DEFAULT_HARDENING,
   ErrorsFilter,
   corsAllowList,
-  jsonBodyParser,
+  httpAdapter,
+  installEdge,
   mountDocs,
   requestHeaderRules,
   requestIdMiddleware,
@@ -20,7 +21,7 @@ import { RpcInterceptorChain } from './rpc-chain';
 import { RuntimeConfig } from './runtime-config';
 import { GracefulNatsServer, RpcInFlightInterceptor, inFlight } from './shutdown';
 import { ServiceDefinition, ServiceRootModule } from './service-root.module';
-import { RpcObservabilityInterceptor, httpSpanMiddleware, initTracing, requestScopeMiddleware } from './tracing';
+import { RpcObservabilityInterceptor, httpSpanMiddleware, initTracing, requestScope } from './tracing';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -37,8 +38,8 @@ export interface StartOptions {
 }
 
 /**
- * Creates, wires and starts one service's app: HTTP on its port (request id, seed metrics,
- * lossless JSON bodies, the one error envelope) and its message handlers on the configured
+ * Creates, wires and starts one service's app: HTTP on its port (Fastify: request id, seed
+ * metrics, lossless JSON bodies, the one error envelope) and its message handlers on the configured
  * transport with the same pipes, interceptors and filters (`inheritAppConfig`).
  */
 export async function startService(def: ServiceDefinition, rt: RuntimeConfig, opts: StartOptions): Promise<INestApplication> {
@@ -46,26 +47,28 @@ export async function startService(def: ServiceDefinition, rt: RuntimeConfig, op
   const logger = rootLogger({ level: rt.logLevel, format: rt.logFormat });
   // In the service's log scope: what its modules log at start and in the jobs they start names it (monolith).
   const scope = { service: def.service };
+  const hardening = rt.http ?? DEFAULT_HARDENING;
   const app = await LogScopes.run(scope, () =>
-    NestFactory.create<NestExpressApplication>(ServiceRootModule.forRoot(def, rt, opts.pgliteName), {
+    NestFactory.create<NestFastifyApplication>(ServiceRootModule.forRoot(def, rt, opts.pgliteName), httpAdapter(hardening.bodyLimitBytes), {
       bodyParser: false,
       abortOnError: false,
       logger: nestLogger(logger),
     }),
   );
-  app.disable('x-powered-by');
-  // No ETag: every answer is dynamic (and hashing each body costs CPU on the hot path).
-  app.set('etag', false);
-  app.use(inFlight.httpMiddleware); // graceful shutdown waits for these (shutdown.ts)
-  app.use(requestIdMiddleware);
-  app.use(httpSpanMiddleware(def.service), accessLogMiddleware(def.service, logger));
-  const hardening = rt.http ?? DEFAULT_HARDENING;
-  app.use(securityHeaders(hardening));
-  app.use(corsAllowList(hardening.corsOrigins));
-  app.use(httpMetricsMiddleware(app.get(SeedMetrics)));
-  app.use(requestHeaderRules);
-  app.use(jsonBodyParser(hardening.bodyLimitBytes));
-  app.use(requestScopeMiddleware(def.service));
+  installEdge(app.getHttpAdapter().getInstance(), {
+    hooks: [
+      inFlight.httpMiddleware, // graceful shutdown waits for these (shutdown.ts)
+      requestIdMiddleware,
+      httpSpanMiddleware(def.service),
+      accessLogMiddleware(def.service, logger),
+      securityHeaders(hardening),
+      corsAllowList(hardening.corsOrigins),
+      httpMetricsMiddleware(app.get(SeedMetrics)),
+      requestHeaderRules,
+    ],
+    bodyLimit: hardening.bodyLimitBytes,
+    scope: requestScope(def.service),
+  });
 
   app.useGlobalFilters(new ErrorsFilter());
   const validation = createValidationPipe();

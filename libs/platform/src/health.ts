@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Optional, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DATABASE, DatabaseHandle } from '@paygate/database';
 import { TransportHealth } from '@paygate/transport';
 
@@ -30,7 +30,7 @@ export class HealthController {
   }
 
   @Get('healthz')
-  async ready(@Res({ passthrough: true }) res: Response): Promise<unknown> {
+  async ready(@Res({ passthrough: true }) res: FastifyReply): Promise<unknown> {
     const checks: Array<() => Promise<HealthIndicatorResult>> = [
       async () => {
         const t = await this.transport.isUp();
@@ -62,8 +62,7 @@ export class HealthController {
       return await this.health.check(checks);
     } catch (e) {
       // Terminus throws a 503 carrying the full result: answer with the result itself.
-      res.status(503);
-      res.setHeader('Retry-After', '1');
+      res.code(503).header('Retry-After', '1');
       return (e as { getResponse?: () => unknown }).getResponse?.() ?? { status: 'error' };
     }
   }

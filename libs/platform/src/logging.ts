@@ -4,6 +4,7 @@ import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { DestinationStream, Level, Logger } from 'pino';
+import { EdgeMessage, pathOf } from '@paygate/http';
 import { RequestContext } from '@paygate/transport';
 
 /**
@@ -215,25 +216,14 @@ export function nestLogger(logger: Logger): LoggerService {
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-interface ScopedRequest extends IncomingMessage {
-  requestId?: string;
-  baseUrl?: string;
-  route?: { path?: unknown };
-  originalUrl?: string;
-}
+type ScopedRequest = EdgeMessage;
 
 const QUIET_PATHS = new Set(['/metrics', '/healthz', '/livez']);
-
-function pathOf(req: ScopedRequest): string {
-  const url = req.originalUrl ?? req.url ?? '';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
 
 /** The route template (`/payments/:id`), or `unmatched` (bounded values, like the metrics). */
 export function routeOf(req: ScopedRequest): string {
   const template = req.route?.path;
-  return typeof template === 'string' ? `${req.baseUrl ?? ''}${template}` : 'unmatched';
+  return typeof template === 'string' ? template : 'unmatched';
 }
 
 /** Trace ids of the request's server span, when tracing is on (set by the tracing middleware). */

@@ -1,10 +1,10 @@
 import type { CallHandler, ExecutionContext, INestApplication } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingMessage as Request, ServerResponse as Response } from 'node:http';
 import { EventEmitter } from 'node:events';
 import { Subject } from 'rxjs';
 import { InFlight, RpcInFlightInterceptor, drainAndClose } from './shutdown';
 
-/** Just enough of an express response: headers, `headersSent`, `end`, the `close` event. */
+/** Just enough of a Node response: headers, `headersSent`, `end`, the `close` event. */
 function fakeResponse(headersSent = false, contentType?: string): Response & { ended: boolean } {
   const res = new EventEmitter() as unknown as Response & { ended: boolean; headers: Record<string, string> };
   res.headers = contentType ? { 'content-type': contentType } : {};

@@ -1,7 +1,6 @@
 import { CallHandler, ExecutionContext, INestApplication, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { NatsContext, NatsOptions, ServerNats, WritePacket } from '@nestjs/microservices';
-import type { NextFunction, Request, Response } from 'express';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Msg, NatsConnection, Subscription as NatsSubscription } from 'nats';
 import { Observable, Subscription, finalize } from 'rxjs';
 import { RuntimeConfig, loadRuntimeConfig } from './runtime-config';
@@ -25,7 +24,7 @@ export interface Drainable {
  * apps share it, since a request on one port may be waiting for a handler behind another.
  */
 export class InFlight {
-  private readonly responses = new Set<Response>();
+  private readonly responses = new Set<ServerResponse>();
   private rpc = 0;
   private readonly waiters: Array<{ kind: Kind; resolve: () => void }> = [];
   private readonly servers = new Set<Drainable>();
@@ -40,7 +39,7 @@ export class InFlight {
   }
 
   /** Counts a request until its response is finished or its connection is gone. */
-  readonly httpMiddleware = (_req: Request, res: Response, next: NextFunction): void => {
+  readonly httpMiddleware = (_req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     this.responses.add(res);
     // While draining, a request that arrives on a kept-alive connection is served, then the
     // connection closes, so the server's close completes and clients reconnect elsewhere.

@@ -5,10 +5,11 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ConsoleSpanExporter, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { Observable } from 'rxjs';
 import { ENVELOPE_HEADERS } from '@paygate/contracts';
+import { pathOf } from '@paygate/http';
 import { RpcCall, RpcStep, TRACER_NAME, endSpan, extractTraceContext, interceptWith, isConnectionLoss } from '@paygate/transport';
 import { HTTP_TRACE_FIELDS, LogScopes, routeOf } from './logging';
 
@@ -105,14 +106,14 @@ export class TracingFlusher implements OnApplicationShutdown {
 // HTTP: a SERVER span per request
 
 const HTTP_SPAN = Symbol('paygate.httpSpan');
-type SpanCarrier = Request & { [HTTP_SPAN]?: Span; [HTTP_TRACE_FIELDS]?: Record<string, string> };
+type SpanCarrier = IncomingMessage & { requestId?: string; [HTTP_SPAN]?: Span; [HTTP_TRACE_FIELDS]?: Record<string, string> };
 
 /**
  * Starts the request's SERVER span (child of an incoming `traceparent`); ends it when the
  * response finishes, named `METHOD /route/template`. A pass-through when tracing is off.
  */
 export function httpSpanMiddleware(service: string) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     if (!provider) return next();
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const span = trace.getTracer(TRACER_NAME).startSpan(
@@ -122,8 +123,8 @@ export function httpSpanMiddleware(service: string) {
         attributes: {
           [ATTR_PAYGATE_SERVICE]: service,
           'http.request.method': req.method,
-          'url.path': req.path,
-          'paygate.request_id': (req as { requestId?: string }).requestId ?? '',
+          'url.path': pathOf(req),
+          'paygate.request_id': (req as SpanCarrier).requestId ?? '',
         },
       },
       parent,
@@ -149,15 +150,15 @@ export function httpSpanMiddleware(service: string) {
 }
 
 /**
- * Runs the rest of an HTTP request (after body parsing, whose stream callbacks lose async
+ * Runs the handler of an HTTP request (after body parsing, whose stream callbacks lose async
  * context) in its service's log scope and, when tracing, with its span active, so that every
  * line logged while handling it names the service and request id and RPC calls become children.
  */
-export function requestScopeMiddleware(service: string) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
+export function requestScope(service: string) {
+  return (req: IncomingMessage, run: () => void): void => {
     const span = (req as SpanCarrier)[HTTP_SPAN];
-    LogScopes.run({ service, requestId: (req as { requestId?: string }).requestId }, () =>
-      span ? context.with(trace.setSpan(context.active(), span), next) : next(),
+    LogScopes.run({ service, requestId: (req as SpanCarrier).requestId }, () =>
+      span ? context.with(trace.setSpan(context.active(), span), run) : run(),
     );
   };
 }

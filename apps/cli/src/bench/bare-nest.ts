@@ -1,7 +1,8 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 
-/** The ceiling of an HTTP endpoint on this machine: Nest on Express, one GET, no work. */
+/** The ceiling of an HTTP endpoint on this machine: Nest on Fastify (as the services), one GET, no work. */
 @Controller()
 class BareController {
   @Get('/ping')
@@ -14,7 +15,7 @@ class BareController {
 class BareModule {}
 
 export async function startBareNest(port: number): Promise<() => Promise<void>> {
-  const app = await NestFactory.create(BareModule, { logger: false });
+  const app = await NestFactory.create<NestFastifyApplication>(BareModule, new FastifyAdapter(), { logger: false });
   await app.listen(port, '127.0.0.1');
   return () => app.close();
 }

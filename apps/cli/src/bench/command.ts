@@ -108,7 +108,7 @@ export async function run(argv: string[]): Promise<number> {
     ceilings.httpRps = http.result.achievedRate;
     rows.push({
       scenario: 'ceiling: bare Nest GET',
-      setup: `Nest + Express, ${o.concurrency} connections`,
+      setup: `Nest + Fastify, ${o.concurrency} connections`,
       result: http.result,
       ceiling: 'http',
       cpu: http.cpu,

@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DomainError, Scope } from '@paygate/contracts';
-import { EdgeRequest, ROUTE_SCOPE } from '@paygate/http';
+import { EdgeRequest, ROUTE_SCOPE, headerOf } from '@paygate/http';
 import { ApiKeyRepository, StoredKey } from './api-key.repository';
 import { parseKey, sameHash } from './api-keys';
 import { rateLimitHeaders } from './rate-limit';
@@ -16,12 +16,12 @@ export const DEFAULT_KEY_CACHE_MS = 1000;
 const MAX_CACHED_KEYS = 10_000;
 
 function presentedKey(req: EdgeRequest): string | undefined {
-  const auth = req.header('authorization');
+  const auth = headerOf(req.raw, 'authorization');
   if (auth) {
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     return m?.[1];
   }
-  return req.header('x-api-key') || undefined;
+  return headerOf(req.raw, 'x-api-key') || undefined;
 }
 
 /**
@@ -68,13 +68,13 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<EdgeRequest>();
-    const res = context.switchToHttp().getResponse<Response>();
+    const res = context.switchToHttp().getResponse<FastifyReply>();
     const presented = presentedKey(req);
     if (!presented) throw new DomainError('UNAUTHENTICATED', 'An API key is required: Authorization: Bearer <key> or X-API-Key');
     const stored = await this.authenticate(presented);
     const decision = await this.limiter.check(stored.id, { perSec: stored.rateLimitPerSec, burst: stored.rateLimitBurst });
     if (decision) {
-      for (const [name, value] of Object.entries(rateLimitHeaders(decision))) res.setHeader(name, value);
+      for (const [name, value] of Object.entries(rateLimitHeaders(decision))) res.header(name, value);
       if (!decision.allowed) {
         throw new DomainError('RATE_LIMITED', `Rate limit of this API key exceeded (${decision.limit} requests at once); retry later`);
       }
@@ -85,8 +85,8 @@ export class ApiKeyGuard implements CanActivate {
         { reason: 'INSUFFICIENT_SCOPE', message: `needs ${needed}; the key has ${stored.scopes.join(', ')}`, required: needed },
       ]);
     }
-    req.merchantId = stored.merchantId;
-    req.scopes = stored.scopes;
+    req.raw.merchantId = stored.merchantId;
+    req.raw.scopes = stored.scopes;
     return true;
   }
 }

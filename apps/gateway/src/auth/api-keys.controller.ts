@@ -47,7 +47,7 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeyManager) {}
 
   private merchant(req: EdgeRequest): string {
-    return req.merchantId ?? DEMO_MERCHANT_ID;
+    return req.raw.merchantId ?? DEMO_MERCHANT_ID;
   }
 
   @Post()

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '@paygate/contracts';
@@ -85,14 +85,16 @@ export class DashboardController {
   })
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'The page' })
-  async page(@Res() res: Response): Promise<void> {
+  async page(@Res() res: FastifyReply): Promise<void> {
     const grafanaUrl = await this.dashboard.grafana();
     const demoKey = this.rt.env === 'production' ? undefined : this.rt.demoApiKey;
-    res.setHeader('Content-Security-Policy', contentSecurityPolicy(grafanaUrl));
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.type('html').send(renderPage({ demoKey, grafanaUrl }));
+    await res
+      .header('Content-Security-Policy', contentSecurityPolicy(grafanaUrl))
+      .header('Cache-Control', 'no-store')
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Referrer-Policy', 'no-referrer')
+      .type('text/html; charset=utf-8')
+      .send(renderPage({ demoKey, grafanaUrl }));
   }
 
   @Get('ui/summary')
@@ -103,8 +105,8 @@ export class DashboardController {
       "Gathered from each service's own /healthz and /metrics (cached 0.5 s). Aggregates only: no routes, merchants or error messages. Rates and quantiles are computed by the caller from two samples.",
   })
   @ApiOkResponse({ type: DashboardSummaryDto })
-  async summary(@Res({ passthrough: true }) res: Response): Promise<DashboardSummary> {
-    res.setHeader('Cache-Control', 'no-store');
+  async summary(@Res({ passthrough: true }) res: FastifyReply): Promise<DashboardSummary> {
+    res.header('Cache-Control', 'no-store');
     return this.dashboard.summary();
   }
 
@@ -114,12 +116,13 @@ export class DashboardController {
   @ApiProduces('text/javascript', 'text/css')
   @ApiOkResponse({ description: 'The file' })
   @ApiNotFoundResponse({ description: 'No such asset (NOT_FOUND)' })
-  asset(@Param('asset') name: string, @Res() res: Response): void {
+  async asset(@Param('asset') name: string, @Res() res: FastifyReply): Promise<void> {
     const asset = this.load(name);
-    res.setHeader('Content-Type', asset.type);
-    res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.send(asset.body);
+    await res
+      .header('Content-Type', asset.type)
+      .header('Cache-Control', 'no-cache')
+      .header('X-Content-Type-Options', 'nosniff')
+      .send(asset.body);
   }
 
   private load(name: string): { body: Buffer; type: string } {
