@@ -15,7 +15,16 @@ const moduleNameMapper = {
   '^@paygate/([a-z-]+)$': '<rootDir>/libs/$1/src',
   '^@paygate/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
-const base = { testEnvironment: 'node', moduleFileExtensions: ['js', 'json', 'ts'], transform: { '^.+\\.ts$': swc }, moduleNameMapper };
+// content-disposition 3 (under @fastify/static, which serves the Swagger UI) ships only as ES
+// modules: compiled to CommonJS for Jest like our own files (Node 20's Jest cannot require ESM).
+const ESM_ONLY = 'content-disposition';
+const base = {
+  testEnvironment: 'node',
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  transform: { '^.+\\.ts$': swc, [`/node_modules/(.+/)?${ESM_ONLY}/.+\\.js$`]: swc },
+  transformIgnorePatterns: [`/node_modules/(?!(.+/)?${ESM_ONLY}/)`],
+  moduleNameMapper,
+};
 module.exports = {
   rootDir: __dirname,
   // Real services on a shared 2-core machine (a global option: projects cannot set it); a test's own timeout still wins.

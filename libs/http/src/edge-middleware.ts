@@ -107,8 +107,53 @@ export function httpAdapter(bodyLimitBytes: number): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: bodyLimitBytes,
     skipMiddie: true,
+    frameworkErrors: frameworkError,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 2048 },
   });
+}
+
+/** A route the server serves: method and template. */
+export interface EdgeRoute {
+  method: string;
+  path: string;
+}
+
+const ROUTES = new WeakMap<FastifyInstance, EdgeRoute[]>();
+
+/** Runs the steps in order, then `done`; false when a step answered instead of going on. */
+type HookChain = (req: EdgeMessage, res: ServerResponse, done: () => void) => boolean;
+
+const CHAINS = new WeakMap<FastifyInstance, HookChain>();
+
+function hookChain(hooks: readonly EdgeHook[]): HookChain {
+  return (req, res, done) => {
+    let reached = 0;
+    const run = (k: number): void => {
+      reached = k;
+      if (k === hooks.length) return done();
+      hooks[k](req, res, () => run(k + 1));
+    };
+    run(0);
+    return reached === hooks.length;
+  };
+}
+
+/**
+ * Fastify's refusals before routing (a path that does not decode, a parameter over the length
+ * limit): the request still goes through the edge's steps (request id, headers, metrics), then
+ * gets the error envelope.
+ */
+function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const req = request.raw as EdgeMessage;
+  const answer = () => writeEdgeError(reply.raw, err, req.requestId);
+  const chain = CHAINS.get(request.server);
+  if (chain) chain(req, reply.raw, answer);
+  else answer();
+}
+
+/** The routes registered on a server since its edge was installed (HEAD ones included). */
+export function edgeRoutes(fastify: FastifyInstance): readonly EdgeRoute[] {
+  return ROUTES.get(fastify) ?? [];
 }
 
 export interface EdgeOptions {
@@ -127,23 +172,19 @@ export interface EdgeOptions {
  * handler run in the request's scope.
  */
 export function installEdge(fastify: FastifyInstance, o: EdgeOptions): void {
-  const hooks = o.hooks;
+  const routes: EdgeRoute[] = [];
+  ROUTES.set(fastify, routes);
+  fastify.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, path: r.url });
+  });
+  const chain = hookChain(o.hooks);
+  CHAINS.set(fastify, chain);
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const req = request.raw as EdgeMessage;
     const template = request.routeOptions.url;
     if (template !== undefined && !request.is404) req.route = { path: template };
-    const res = reply.raw;
-    const run = (k: number): void => {
-      if (k === hooks.length) return done();
-      let advanced = false;
-      hooks[k](req, res, () => {
-        advanced = true;
-        run(k + 1);
-      });
-      // The step answered (its steps are synchronous): Fastify must not answer as well.
-      if (!advanced) reply.hijack();
-    };
-    run(0);
+    // A step that answered (its steps are synchronous): Fastify must not answer as well.
+    if (!chain(req, reply.raw, done)) reply.hijack();
   });
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: o.bodyLimit }, (request, body, done) => {

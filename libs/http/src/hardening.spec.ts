@@ -74,7 +74,9 @@ describe('contentSecurityPolicy', () => {
 
 describe('securityHeaders', () => {
   it('sets nosniff, DENY framing, no referrer, the CSP, and no HSTS unless asked', async () => {
-    const res = await request(await app()).get('/x').expect(200);
+    const res = await request(await app())
+      .get('/x')
+      .expect(200);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
@@ -94,9 +96,15 @@ describe('securityHeaders', () => {
 
 describe('corsAllowList', () => {
   it('adds no CORS header at all without an allow-list', async () => {
-    const res = await request(await app()).get('/x').set('Origin', 'https://evil.example').expect(200);
+    const res = await request(await app())
+      .get('/x')
+      .set('Origin', 'https://evil.example')
+      .expect(200);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
-    const pre = await request(await app()).options('/x').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    const pre = await request(await app())
+      .options('/x')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();
   });
 

@@ -37,16 +37,22 @@ function setup(keys: StoredKey[], store: RateLimitStore = new MemoryRateLimitSto
   const call = async (headers: Record<string, string>, scope: string | undefined) => {
     const handler = () => undefined;
     if (scope) Reflect.defineMetadata(ROUTE_SCOPE, scope, handler);
-    const req = { header: (n: string) => headers[n.toLowerCase()] } as Record<string, unknown>;
+    const raw: Record<string, unknown> = { headers };
+    const req = { raw };
     const resHeaders: Record<string, string> = {};
-    const res = { setHeader: (n: string, v: string) => (resHeaders[n] = v) };
+    const res = {
+      header(n: string, v: string) {
+        resHeaders[n] = v;
+        return this;
+      },
+    };
     const ctx = {
       switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
       getHandler: () => handler,
     } as unknown as ExecutionContext;
     try {
       await guard.canActivate(ctx);
-      return { ok: true as const, req, headers: resHeaders };
+      return { ok: true as const, req: raw, headers: resHeaders };
     } catch (err) {
       return { ok: false as const, code: (err as DomainError).code, headers: resHeaders };
     }
