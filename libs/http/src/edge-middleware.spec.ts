@@ -130,3 +130,47 @@ describe('requestIdMiddleware', () => {
     expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
   });
 });
+
+describe('installEdge: the steps on every request', () => {
+  const seen: Array<{ url?: string; route?: unknown }> = [];
+  const edge = edgeTestApp([
+    requestIdMiddleware,
+    (req, _res, next) => {
+      seen.push({ url: req.url, route: req.route?.path });
+      next();
+    },
+    (req, res, next) => {
+      if (req.url !== '/stop') return next();
+      res.statusCode = 418;
+      res.end('answered by a step');
+    },
+  ]);
+  let handled = 0;
+  edge.get('/items/:id', async () => {
+    handled += 1;
+    return { ok: true };
+  });
+  edge.get('/stop', async () => {
+    handled += 1;
+    return { ok: false };
+  });
+  beforeAll(() => edge.ready());
+  afterAll(() => edge.close());
+
+  it('gives each step the matched route template, and none for an unmatched path', async () => {
+    await request(edge.server).get('/items/42?x=1').expect(200);
+    await request(edge.server).get('/nowhere').expect(404);
+    expect(seen).toEqual([
+      { url: '/items/42?x=1', route: '/items/:id' },
+      { url: '/nowhere', route: undefined },
+    ]);
+  });
+
+  it('stops at a step that answers: the handler does not run and Fastify does not answer again', async () => {
+    const before = handled;
+    const res = await request(edge.server).get('/stop').expect(418);
+    expect(res.text).toBe('answered by a step');
+    expect(res.headers['x-request-id']).toMatch(/^req_/);
+    expect(handled).toBe(before);
+  });
+});

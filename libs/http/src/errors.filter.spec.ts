@@ -62,6 +62,22 @@ describe('ErrorsFilter: unexpected errors never leak', () => {
     expect(res.body.error).toMatchObject({ code: 'NOT_FOUND', message: 'a message meant for the caller' });
   });
 
+  it.each(['/domain/%E0%A4%A', '/domain/%ED%A0%80'])(
+    'answers a path that does not decode (%s) with VALIDATION_ERROR in the envelope, after the edge steps',
+    async (path) => {
+      const res = await request(app.getHttpServer()).post(path).set('X-Request-Id', 'req_bad_url').expect(400);
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', request_id: 'req_bad_url' });
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    },
+  );
+
+  it('answers a path parameter over the length limit with VALIDATION_ERROR, not a bare 414', async () => {
+    const res = await request(app.getHttpServer())
+      .post(`/domain/${'x'.repeat(3000)}`)
+      .expect(400);
+    expect(res.body.error.code).toBe('VALIDATION_ERROR');
+  });
+
   it('answers an unknown route with ROUTE_NOT_FOUND in the envelope', async () => {
     const res = await request(app.getHttpServer()).get('/nope').expect(404);
     expect(res.body.error.code).toBe('ROUTE_NOT_FOUND');

@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { IsInt, IsString } from 'class-validator';
 import { DomainError } from '@paygate/contracts';
@@ -35,7 +36,7 @@ class DemoController {
 describe('directHandlers', () => {
   it("finds the message handlers (not the event handlers) and validates each payload as Nest's pipe does", async () => {
     const moduleRef = await Test.createTestingModule({ controllers: [DemoController] }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
+    const app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
     try {
       const handlers = directHandlers(app, createValidationPipe());
       expect([...handlers.keys()]).toEqual(['demo.add']);

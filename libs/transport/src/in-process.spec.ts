@@ -1,5 +1,6 @@
 import { Controller, INestApplication } from '@nestjs/common';
 import { MessagePattern, NatsRecordBuilder } from '@nestjs/microservices';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { headers as natsHeaders } from 'nats';
 import { firstValueFrom } from 'rxjs';
@@ -39,7 +40,7 @@ type Dispatch = 'through Nest' | 'directly';
 
 async function startApp(bus: InProcessBus, dispatch: Dispatch = 'through Nest'): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ controllers: [DemoController] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
   // Global enhancers first: connectMicroservice() builds the handlers at once (as bootstrap.ts does),
   // so filters/interceptors registered after it would not apply to the RPC side.
   app.useGlobalFilters(new ErrorsFilter());
