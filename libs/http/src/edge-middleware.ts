@@ -101,12 +101,15 @@ export function writeEdgeError(res: ServerResponse | FastifyReply, exception: un
 /**
  * The HTTP server under Nest: Fastify, with Express's routing habits kept (a trailing slash and
  * the path's case do not matter) and room for long path parameters, so that they reach
- * validation and get its error rather than a 404.
+ * validation and get its error rather than a 404. A request that arrives while the app closes
+ * is served as any other (the graceful drain closes its connection), so that every error a
+ * client sees is the one envelope.
  */
 export function httpAdapter(bodyLimitBytes: number): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: bodyLimitBytes,
     skipMiddie: true,
+    return503OnClosing: false,
     frameworkErrors: frameworkError,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 2048 },
   });
@@ -119,6 +122,11 @@ export interface EdgeRoute {
 }
 
 const ROUTES = new WeakMap<FastifyInstance, EdgeRoute[]>();
+
+/** The routes registered on a server since its edge was installed (HEAD ones included). */
+export function edgeRoutes(fastify: FastifyInstance): readonly EdgeRoute[] {
+  return ROUTES.get(fastify) ?? [];
+}
 
 /** Runs the steps in order, then `done`; false when a step answered instead of going on. */
 type HookChain = (req: EdgeMessage, res: ServerResponse, done: () => void) => boolean;
@@ -149,11 +157,6 @@ function frameworkError(err: FastifyError, request: FastifyRequest, reply: Fasti
   const chain = CHAINS.get(request.server);
   if (chain) chain(req, reply.raw, answer);
   else answer();
-}
-
-/** The routes registered on a server since its edge was installed (HEAD ones included). */
-export function edgeRoutes(fastify: FastifyInstance): readonly EdgeRoute[] {
-  return ROUTES.get(fastify) ?? [];
 }
 
 export interface EdgeOptions {
