@@ -39,8 +39,8 @@ export interface StartOptions {
 
 /**
  * Creates, wires and starts one service's app: HTTP on its port (Fastify: request id, seed
- * metrics, lossless JSON bodies, the one error envelope) and its message handlers on the configured
- * transport with the same pipes, interceptors and filters (`inheritAppConfig`).
+ * metrics, lossless JSON bodies, the one error envelope) and its message handlers on the
+ * configured transport with the same pipes, interceptors and filters (`inheritAppConfig`).
  */
 export async function startService(def: ServiceDefinition, rt: RuntimeConfig, opts: StartOptions): Promise<INestApplication> {
   initTracing(def.service); // no-op unless OTEL_* asks for it, or when main.ts already named the process

@@ -216,12 +216,10 @@ export function nestLogger(logger: Logger): LoggerService {
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-type ScopedRequest = EdgeMessage;
-
 const QUIET_PATHS = new Set(['/metrics', '/healthz', '/livez']);
 
 /** The route template (`/payments/:id`), or `unmatched` (bounded values, like the metrics). */
-export function routeOf(req: ScopedRequest): string {
+export function routeOf(req: EdgeMessage): string {
   const template = req.route?.path;
   return typeof template === 'string' ? template : 'unmatched';
 }
@@ -239,7 +237,7 @@ export function accessLogMiddleware(
   service: string,
   logger: Logger,
 ): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
-  const fields = (req: ScopedRequest, res: ServerResponse, durationMs: number): Record<string, unknown> => ({
+  const fields = (req: EdgeMessage, res: ServerResponse, durationMs: number): Record<string, unknown> => ({
     service,
     request_id: req.requestId,
     method: req.method,
@@ -249,7 +247,7 @@ export function accessLogMiddleware(
     duration_ms: durationMs,
     ...((req as unknown as Record<symbol, Record<string, string> | undefined>)[HTTP_TRACE_FIELDS] ?? {}),
   });
-  const levelOf = (req: ScopedRequest, res: ServerResponse, err: Error | undefined): 'debug' | 'info' | 'warn' | 'error' => {
+  const levelOf = (req: EdgeMessage, res: ServerResponse, err: Error | undefined): 'debug' | 'info' | 'warn' | 'error' => {
     if (QUIET_PATHS.has(pathOf(req))) return 'debug';
     if (res.statusCode === 503 && !realError(err)) return 'warn';
     return realError(err) || res.statusCode >= 500 ? 'error' : 'info';
@@ -263,7 +261,7 @@ export function accessLogMiddleware(
       res.removeListener('finish', done);
       res.removeListener('close', done);
       res.removeListener('error', done);
-      const r = req as ScopedRequest;
+      const r = req as EdgeMessage;
       const level = levelOf(r, res, err);
       if (!logger.isLevelEnabled(level)) return;
       const line = { ...fields(r, res, Date.now() - started), ...(realError(err) ? { err } : {}) };
