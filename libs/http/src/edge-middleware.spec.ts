@@ -1,7 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { MAX_BODY_BYTES, requestIdMiddleware } from './edge-middleware';
+import { Logger } from '@nestjs/common';
+import { DomainError } from '@paygate/contracts';
+import { MAX_BODY_BYTES, edgeError, requestIdMiddleware } from './edge-middleware';
 import { edgeTestApp } from './edge-test-app';
 import { EdgeRequest } from './http-context';
 
@@ -172,5 +174,31 @@ describe('installEdge: the steps on every request', () => {
     expect(res.text).toBe('answered by a step');
     expect(res.headers['x-request-id']).toMatch(/^req_/);
     expect(handled).toBe(before);
+  });
+});
+
+describe('edgeError: what fails before a handler, in the one error model', () => {
+  const fastifyError = (code: string, statusCode: number, message = 'from Fastify') =>
+    Object.assign(new Error(message), { code, statusCode });
+
+  it.each([
+    ['FST_ERR_CTP_BODY_TOO_LARGE', 413, 'PAYLOAD_TOO_LARGE'],
+    ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['FST_ERR_BAD_URL', 400, 'VALIDATION_ERROR'],
+    ['FST_ERR_MAX_PARAM_LENGTH', 414, 'VALIDATION_ERROR'],
+    ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', 400, 'VALIDATION_ERROR'],
+  ])('%s (%d) → %s', (code, status, mapped) => {
+    expect(edgeError(fastifyError(code, status)).code).toBe(mapped);
+  });
+
+  it('keeps a domain error as it is, and hides anything else behind INTERNAL_ERROR', () => {
+    const domain = new DomainError('NOT_FOUND', 'no such thing');
+    expect(edgeError(domain)).toBe(domain);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    expect(edgeError(fastifyError('FST_ERR_SOMETHING_ELSE', 500, 'internal detail'))).toMatchObject({
+      code: 'INTERNAL_ERROR',
+      message: 'Internal error',
+    });
+    expect(edgeError(new Error('ECONNRESET at db:5432'))).toMatchObject({ code: 'INTERNAL_ERROR' });
   });
 });

@@ -103,13 +103,15 @@ export function writeEdgeError(res: ServerResponse | FastifyReply, exception: un
  * the path's case do not matter) and room for long path parameters, so that they reach
  * validation and get its error rather than a 404. A request that arrives while the app closes
  * is served as any other (the graceful drain closes its connection), so that every error a
- * client sees is the one envelope.
+ * client sees is the one envelope. A request must arrive whole within Node's usual 5 minutes
+ * (Fastify turns that bound off), so a client trickling a body cannot hold a socket for ever.
  */
 export function httpAdapter(bodyLimitBytes: number): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: bodyLimitBytes,
     skipMiddie: true,
     return503OnClosing: false,
+    requestTimeout: 300_000,
     frameworkErrors: frameworkError,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 2048 },
   });

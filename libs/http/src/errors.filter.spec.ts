@@ -78,6 +78,10 @@ describe('ErrorsFilter: unexpected errors never leak', () => {
     expect(res.body.error.code).toBe('VALIDATION_ERROR');
   });
 
+  it("keeps Node's bound on how long a request may take to arrive (Fastify's default turns it off)", () => {
+    expect((app.getHttpServer() as { requestTimeout: number }).requestTimeout).toBe(300_000);
+  });
+
   it('answers an unknown route with ROUTE_NOT_FOUND in the envelope', async () => {
     const res = await request(app.getHttpServer()).get('/nope').expect(404);
     expect(res.body.error.code).toBe('ROUTE_NOT_FOUND');
