@@ -5,7 +5,7 @@ import { parse as parseLossless, isLosslessNumber } from 'lossless-json';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@paygate/contracts';
 import { toDomainError } from '@paygate/transport';
-import { EdgeMessage, headerOf, writeError } from './http-context';
+import { EdgeMessage, headerOf, nodeResponse, writeError } from './http-context';
 import { unsafeJsonProblem } from './json-safety';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -94,7 +94,7 @@ export function edgeError(exception: unknown): DomainError {
 /** Writes {@link edgeError}'s envelope; a body over the limit also closes the connection. */
 export function writeEdgeError(res: ServerResponse | FastifyReply, exception: unknown, requestId: string | undefined): void {
   const err = edgeError(exception);
-  if (err.code === 'PAYLOAD_TOO_LARGE') ('raw' in res ? res.raw : res).setHeader('Connection', 'close');
+  if (err.code === 'PAYLOAD_TOO_LARGE') nodeResponse(res).setHeader('Connection', 'close');
   writeError(res, err, requestId);
 }
 

@@ -38,6 +38,11 @@ function isReply(res: ServerResponse | FastifyReply): res is FastifyReply {
   return 'raw' in res && typeof (res as FastifyReply).code === 'function';
 }
 
+/** Node's own response under a Fastify reply (or the response itself). */
+export function nodeResponse(res: ServerResponse | FastifyReply): ServerResponse {
+  return isReply(res) ? res.raw : res;
+}
+
 /** The error envelope's JSON: `{"error":{code,message,details,request_id}}`. */
 export function errorBody(err: DomainError, requestId: string | undefined): string {
   return JSON.stringify({
@@ -50,7 +55,7 @@ export function errorBody(err: DomainError, requestId: string | undefined): stri
  * response (an edge hook that answers before routing).
  */
 export function writeError(res: ServerResponse | FastifyReply, err: DomainError, requestId: string | undefined): void {
-  const raw = isReply(res) ? res.raw : res;
+  const raw = nodeResponse(res);
   if (raw.headersSent || (isReply(res) && res.sent)) return;
   // A precise Retry-After set before the error (the rate limiter's) is kept.
   const hasRetryAfter = raw.hasHeader('Retry-After') || (isReply(res) && res.hasHeader('Retry-After'));
