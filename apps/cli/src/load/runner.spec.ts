@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { parseLoadArgs } from './command';
 import { formatResult, parseDuration } from './report';
-import { assertLoopback, LoadOptions, outcomeOf, runLoad } from './runner';
+import { assertLoopback, LoadOptions, outcomeOf, runLoad, transportOutcome } from './runner';
 import { paymentBody } from './scenarios';
 
 /** A local server that answers after `delayMs`, recording the paths it saw. */
@@ -160,6 +160,26 @@ describe('load runner', () => {
     } finally {
       await srv.close();
     }
+  });
+
+  it('an answer slower than the timeout is counted as a TIMEOUT, not thrown', async () => {
+    const srv = await slowServer(() => 1500);
+    try {
+      const r = await openLoop(srv.url, { durationMs: 400, rate: 5, timeoutMs: 200 });
+      expect(r.completed).toBe(2);
+      expect(r.errors).toBe(2);
+      expect(r.statuses).toEqual({ ERROR: 2 });
+      expect(r.outcomes).toEqual({ TIMEOUT: 2 });
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('names a transport failure by its socket error code', () => {
+    expect(transportOutcome(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe('ECONNREFUSED');
+    expect(transportOutcome(Object.assign(new Error('slow'), { code: 'UND_ERR_HEADERS_TIMEOUT' }))).toBe('TIMEOUT');
+    expect(transportOutcome(Object.assign(new Error('closed'), { code: 'UND_ERR_SOCKET' }))).toBe('ECONNRESET');
+    expect(transportOutcome(new Error('odd'))).toBe('ERROR');
   });
 
   it('closed loop: N workers back to back; connection failures are counted, not thrown', async () => {

@@ -1,6 +1,6 @@
 import { build as buildHistogram, Histogram } from 'hdr-histogram-js';
-import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
 
 /**
  * The load engine, framework-free. Two disciplines:
@@ -113,7 +113,10 @@ export function outcomeOf(body: string): string | undefined {
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   assertLoopback(o.target);
   if (!o.rate === !o.concurrency) throw new Error('give either a rate (open loop) or a concurrency (closed loop)');
-  const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency ?? o.connections });
+  // undici's pool: keep-alive sockets, at most `connections` of them (a request beyond waits for
+  // one, and its wait counts as latency). It costs the load generator about a third less CPU per
+  // request than node:http's agent, CPU the services under test share on this machine.
+  const pool = new Pool(o.target.origin, { connections: o.concurrency ?? o.connections });
   const histogram = buildHistogram({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
   const statuses: Record<string, number> = {};
   const outcomes: Record<string, number> = {};
@@ -146,7 +149,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const fire = (i: number, at: number): Promise<void> => {
     if (at >= warmup.ms) state.sent += 1;
     state.inFlight += 1;
-    return send(agent, o.target, o.next(i), o.timeoutMs).then((s) => record(at, s));
+    return send(pool, o.next(i), o.timeoutMs).then((s) => record(at, s));
   };
 
   const end = m0 + o.durationMs;
@@ -158,7 +161,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   } finally {
     clearTimeout(measureStart);
     clearInterval(ticker);
-    agent.destroy();
+    await pool.destroy();
   }
   const elapsedS = (performance.now() - m0) / 1000;
   return {
@@ -231,28 +234,34 @@ async function closedLoop(concurrency: number, t0: number, end: number, fire: (i
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-function send(agent: Agent, target: URL, r: LoadRequest, timeoutMs: number): Promise<Sample> {
-  return new Promise((resolve) => {
-    const headers: Record<string, string> = { ...(r.headers ?? {}) };
-    if (r.body !== undefined) {
-      headers['content-type'] ??= 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(r.body));
-    }
-    const req = httpRequest(
-      { agent, host: target.hostname, port: target.port || 80, method: r.method, path: r.path, headers, timeout: timeoutMs },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, outcome: outcomeOf(Buffer.concat(chunks).toString('utf8')) }));
-        res.on('error', () => resolve({ status: 'ERROR', outcome: 'RESPONSE_ERROR' }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e: NodeJS.ErrnoException) =>
-      resolve({ status: 'ERROR', outcome: e.code ?? (e.message === 'timeout' ? 'TIMEOUT' : 'ERROR') }),
-    );
-    req.end(r.body);
-  });
+/** One request: its status and outcome, or (no answer) `ERROR` and why. */
+async function send(pool: Pool, r: LoadRequest, timeoutMs: number): Promise<Sample> {
+  const headers =
+    r.body !== undefined && !hasHeader(r.headers, 'content-type') ? { ...r.headers, 'content-type': 'application/json' } : r.headers;
+  try {
+    const res = await pool.request({
+      method: r.method,
+      path: r.path,
+      headers,
+      body: r.body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    return { status: res.statusCode, outcome: outcomeOf(await res.body.text()) };
+  } catch (e) {
+    return { status: 'ERROR', outcome: transportOutcome(e as Error & { code?: string }) };
+  }
+}
+
+function hasHeader(headers: Record<string, string> | undefined, name: string): boolean {
+  return headers !== undefined && Object.keys(headers).some((k) => k.toLowerCase() === name);
+}
+
+/** A transport failure as an outcome: the socket error's code (ECONNREFUSED, ECONNRESET…), or TIMEOUT. */
+export function transportOutcome(e: Error & { code?: string }): string {
+  if (e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') return 'TIMEOUT';
+  if (e.code === 'UND_ERR_SOCKET') return 'ECONNRESET';
+  return e.code ?? 'ERROR';
 }
 
 function latencies(h: Histogram, maxUs: number): LoadResult['latencyMs'] {
