@@ -9,6 +9,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   dummygen: { summary: "generate the seed's CSV of dummy transactions", load: async () => (await import('./dummygen/command')).run },
   load: { summary: 'open-loop load against a running gateway or payments service', load: async () => (await import('./load/command')).run },
   bench: { summary: 'benchmark scenarios and the machine ceilings → Markdown', load: async () => (await import('./bench/command')).run },
+  'bench:chart': {
+    summary: 'draw docs/bench-history.svg from the recorded bench runs',
+    load: async () => (await import('./bench/history-chart')).run,
+  },
   'ledger:verify': {
     summary: 'check every ledger invariant over the whole database',
     load: async () => (await import('./ledger-verify/command')).run,
