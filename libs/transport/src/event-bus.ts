@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { AckPolicy, DeliverPolicy, JsMsg, NatsConnection, connect, nanos } from 'nats';
+import { wireCopy } from './wire-copy';
 
 const log = new Logger('EventBus');
 
@@ -54,8 +55,8 @@ export class InProcessEventBus extends EventBus {
   private readonly subscriptions = new Set<() => void>();
 
   publish(subject: string, payload: unknown): void {
-    // The same JSON round trip as the wire: no shared mutable objects between apps.
-    const copy = JSON.parse(JSON.stringify(payload)) as unknown;
+    // What the wire would deliver (a JSON round trip): no shared mutable objects between apps.
+    const copy = wireCopy(payload);
     setImmediate(() => shared.emit(subject, copy));
   }
 
@@ -63,8 +64,7 @@ export class InProcessEventBus extends EventBus {
     this.publish(subject, payload);
     const handlers = [...(durableHandlers.get(stream.name)?.values() ?? [])].flatMap((list) => list.slice(0, 1));
     if (handlers.length === 0) return;
-    const copy = JSON.stringify(payload);
-    await Promise.all(handlers.map((h) => h(JSON.parse(copy) as unknown)));
+    await Promise.all(handlers.map((h) => h(wireCopy(payload))));
   }
 
   consumeDurable(

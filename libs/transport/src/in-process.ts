@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { BaseRpcContext, ClientProxy, CustomTransportStrategy, NatsRecord, ReadPacket, Server, WritePacket } from '@nestjs/microservices';
 import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception';
 import { DirectDispatch, DirectHandler } from './direct-dispatch';
+import { wireCopy } from './wire-copy';
 import { RpcStep } from './rpc-steps';
 
 export type PlainHeaders = Record<string, string>;
@@ -26,10 +27,8 @@ export class InProcessContext extends BaseRpcContext<[string, InProcessHeaders]>
   }
 }
 
-/** Payloads cross the bus as JSON, like the wire: a bigint or a Date fails or flattens here too. */
-function wire<T>(value: T): T {
-  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
-}
+/** Payloads cross the bus as they would cross the wire (as JSON): a bigint or a Date fails or flattens here too. */
+const wire = wireCopy;
 
 /**
  * The process-wide bus of the monolith: each service's `InProcessServer` registers its patterns,
