@@ -50,7 +50,6 @@ describe('wireCopy: a JSON round trip without the text', () => {
       { a: undefined, f: () => 1, s: Symbol('x'), n: null, list: [undefined, () => 1, Symbol('y'), 1] },
       { nan: Number.NaN, inf: Number.POSITIVE_INFINITY, zero: -0, big: 1e21 },
       { buf: Buffer.from('hi'), map: new Map([['a', 1]]), set: new Set([1]) },
-      // eslint-disable-next-line no-new-wrappers -- boxed primitives are what this case is about
       [new Number(3), new String('s'), new Boolean(false)],
       JSON.parse('{"__proto__": {"polluted": true}, "2": "b", "1": "a"}'),
       Object.assign(Object.create({ inherited: 1 }), { own: 2 }),
