@@ -481,26 +481,12 @@ const CLAIM = `
 type ClaimedRow = Record<string, unknown> & { inserted: boolean };
 
 /**
- * CLAIM for several payments of merchant $1: $2 is a JSON array of CLAIM's values $2…$12 per
- * item (id, key, hash, currency, amount, source, destination, metadata as JSON text, quote,
- * capture, lease); `item` is the 1-based position of the item a row answers.
+ * CLAIM for several payments of merchant $1 (`payments.claim_many`, migration 0008): $2 is a JSON
+ * array of CLAIM's values $2…$12 per item (id, key, hash, currency, amount, source, destination,
+ * metadata as JSON text, quote, capture, lease); `item` is the 1-based position of the item a row
+ * answers. A function of single-row statements, planned once per connection.
  */
-const CLAIM_MANY = `${PLAN_EACH_TIME}
-  with v as (
-    select w.n::int as item, w.value as x from jsonb_array_elements($2::jsonb) with ordinality as w(value, n)),
-  ins as (
-    insert into payments.payments (merchant_id, id, idempotency_key, request_hash, status, step, currency, amount_minor,
-                                   source_account, destination_account, metadata, quote_id, capture_method, lease_expires_at)
-    select $1, x->>0, x->>1, x->>2, 'PROCESSING', 'accounts', x->>3, (x->>4)::bigint, x->>5, x->>6, (x->>7)::jsonb, x->>8, x->>9,
-           (x->>10)::timestamptz
-      from v order by item
-    on conflict do nothing returning *)
-  (select distinct on (ins.id) v.item, true as inserted, ins.*
-     from ins join v on v.x->>0 = ins.id and v.x->>1 = ins.idempotency_key
-    order by ins.id, v.item)
-  union all
-  (select v.item, false, p.* from v join payments.payments p on p.merchant_id = $1 and p.idempotency_key = v.x->>1
-    where not exists (select 1 from ins where ins.idempotency_key = v.x->>1))`;
+const CLAIM_MANY = `select c.item, c.inserted, (c.payment).* from payments.claim_many($1, $2::jsonb) c`;
 
 /** A final state of one attempt, fenced by its lease: `reason` is its audit event's. */
 interface FencedWrite {
