@@ -15,22 +15,45 @@ function controlled() {
   return { batches, releases, run };
 }
 
+const nextTurn = () => new Promise((r) => setImmediate(r));
+
 describe('KeyedBatcher', () => {
-  it('runs the first item at once and batches what arrives for the same key meanwhile, in order', async () => {
+  it('runs the first item on the next turn with what arrived in this one, then batches what arrives meanwhile, in order', async () => {
     const c = controlled();
     const b = new KeyedBatcher(c.run, 3);
-    const p1 = b.submit('k', 1);
-    const rest = [2, 3, 4, 5].map((n) => b.submit('k', n));
-    expect(c.batches).toEqual([[1]]);
+    const first = [1, 2].map((n) => b.submit('k', n));
+    expect(c.batches).toEqual([]);
+    await nextTurn();
+    expect(c.batches).toEqual([[1, 2]]);
+    const rest = [3, 4, 5, 6].map((n) => b.submit('k', n));
     c.releases[0]();
-    expect(await p1).toBe(10);
+    expect(await Promise.all(first)).toEqual([10, 20]);
     await Promise.resolve();
-    expect(c.batches).toEqual([[1], [2, 3, 4]]);
+    expect(c.batches).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
     c.releases[1]();
-    await new Promise((r) => setImmediate(r));
-    expect(c.batches).toEqual([[1], [2, 3, 4], [5]]);
+    await nextTurn();
+    expect(c.batches).toEqual([[1, 2], [3, 4, 5], [6]]);
     c.releases[2]();
-    expect(await Promise.all(rest)).toEqual([20, 30, 40, 50]);
+    expect(await Promise.all(rest)).toEqual([30, 40, 50, 60]);
+  });
+
+  it('a batch that resolves together hands its items on as one batch, not one alone and then the rest', async () => {
+    const c = controlled();
+    const first = new KeyedBatcher(c.run);
+    const seen: number[][] = [];
+    const spy = (xs: number[]) => {
+      seen.push(xs);
+      return Promise.resolve(xs.map((n) => ({ ok: true as const, value: n })));
+    };
+    const next = new KeyedBatcher(spy);
+    const done = [1, 2, 3].map((n) => first.submit('k', n).then((v) => next.submit('k', v)));
+    await nextTurn();
+    c.releases[0]();
+    expect(await Promise.all(done)).toEqual([10, 20, 30]);
+    expect(seen).toEqual([[10, 20, 30]]);
   });
 
   it('keeps keys independent, and rejects only the items that failed', async () => {
@@ -38,6 +61,7 @@ describe('KeyedBatcher', () => {
     const b = new KeyedBatcher(c.run);
     const a = b.submit('a', 1);
     const x = b.submit('b', 2);
+    await nextTurn();
     expect(c.batches).toEqual([[1], [2]]);
     const neg = b.submit('a', -1);
     const ok = b.submit('a', 3);

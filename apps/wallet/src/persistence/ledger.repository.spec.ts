@@ -745,8 +745,7 @@ describe.each<Driver>(DRIVERS)('LedgerRepository on %s', (driver) => {
       await ledger.deposit(m, 'dep', 'ACC_SRC', 'USD', 1_000n);
       await ledger.transfer(m, 'old', same('ACC_SRC', 'ACC_B', 'USD', 100n));
 
-      // Submitted together: the first runs alone, the rest queue behind it on the source wallet
-      // and go as one batch (one statement), in order.
+      // Submitted together (in one turn of the event loop): one batch, one statement, in order.
       const batches = jest.spyOn(ledger as unknown as { transferBatch: (items: unknown[]) => Promise<unknown> }, 'transferBatch');
       const calls = [
         ledger.transfer(m, 'b-1', same('ACC_SRC', 'ACC_B', 'USD', 200n)),
@@ -765,7 +764,7 @@ describe.each<Driver>(DRIVERS)('LedgerRepository on %s', (driver) => {
         ledger.transfer(m, 'old', same('ACC_SRC', 'ACC_B', 'USD', 100n)), // same body: a replay
       ];
       const results = await Promise.allSettled(calls);
-      expect(batches.mock.calls.map(([items]) => items.length)).toEqual([1, 7]);
+      expect(batches.mock.calls.map(([items]) => items.length)).toEqual([8]);
       batches.mockRestore();
       const outcome = results.map((r) => (r.status === 'fulfilled' ? { replayed: r.value.replayed } : (r.reason as LedgerRefused).refusal));
       expect(outcome).toEqual([
