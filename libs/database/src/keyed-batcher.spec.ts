@@ -18,7 +18,7 @@ function controlled() {
 const nextTurn = () => new Promise((r) => setImmediate(r));
 
 describe('KeyedBatcher', () => {
-  it('runs the first item on the next turn with what arrived in this one, then batches what arrives meanwhile, in order', async () => {
+  it('runs the first item once the current work is done, with what arrived by then, then batches what arrives meanwhile, in order', async () => {
     const c = controlled();
     const b = new KeyedBatcher(c.run, 3);
     const first = [1, 2].map((n) => b.submit('k', n));

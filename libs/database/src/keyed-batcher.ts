@@ -2,19 +2,20 @@
 export type BatchResult<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
 /**
- * A single writer per key: the first item for a key runs on the next turn of the event loop,
- * together with whatever arrived for the key before then; items arriving while a batch runs wait
- * and then run together as the next batch (up to `max`), in arrival order. Under load, N
- * concurrent calls become a few statements instead of N round trips (each costs the database a
- * wake-up and a transaction, and this process a socket write); alone, a call runs after one turn,
- * about as soon as it would unbatched.
+ * A single writer per key: the first item for a key runs once the work of the current callback is
+ * done (its promise continuations included), together with whatever arrived for the key by then;
+ * items arriving while a batch runs wait and then run together as the next batch (up to `max`),
+ * in arrival order. Under load, N concurrent calls become a few statements instead of N round
+ * trips (each costs the database a wake-up and a transaction, and this process a socket write);
+ * alone, a call runs at once, as it would unbatched.
  *
- * Why a turn and not at once: the items of one batch finish together and go on to their next
- * step in the same turn (and the in-process bus delivers each request in a callback of its own,
- * one turn later). Started at once, the first of them would run alone and the rest as a second
- * batch after it; measured, that made batches of 3–4 payments where one turn's wait makes
+ * Why not at once: the items of one batch finish together and go on to their next step in the
+ * same callback (a database reply, a socket read of several NATS messages, the in-process bus's
+ * delivery of a turn's requests). Started at once, the first of them ran alone and the rest as a
+ * second batch after it: batches of 3–4 payments where waiting for the callback's end makes
  * batches of 5–6, and the monolith's closed-loop payment rate rose by a fifth (BENCHMARKS.md,
- * tenth pass).
+ * tenth pass). Called from a promise continuation, `process.nextTick` runs once the queue of promise
+ * jobs is empty; it waits for no I/O, so an idle call is not delayed.
  *
  * The ledger batches a merchant's transfers (one transaction, one hold of a hot balance row's
  * lock); wallet lookups and balance reads, payments' writes and risk's reads batch per merchant
@@ -36,7 +37,7 @@ export class KeyedBatcher<I, O> {
         return;
       }
       this.queues.set(key, [{ input, resolve, reject }]);
-      setImmediate(() => void this.drain(key));
+      process.nextTick(() => void this.drain(key));
     });
   }
 

@@ -15,6 +15,12 @@ import { RpcContextInterceptor } from './rpc-enhancers';
 /** Patterns whose handler actually ran, in order. */
 const handled: string[] = [];
 
+/**
+ * What a database batch sees (`KeyedBatcher` starts a batch once the current callback's work is
+ * done, on `process.nextTick`): the handlers that ran before the window closed share its number.
+ */
+const batchWindow = { n: 0, open: false };
+
 @Controller()
 class DemoController {
   @MessagePattern('demo.echo')
@@ -27,6 +33,18 @@ class DemoController {
   fail(): never {
     handled.push('demo.fail');
     throw new DomainError('ACCOUNT_NOT_FOUND', 'x');
+  }
+
+  @MessagePattern('demo.window')
+  window() {
+    if (!batchWindow.open) {
+      batchWindow.open = true;
+      process.nextTick(() => {
+        batchWindow.open = false;
+        batchWindow.n++;
+      });
+    }
+    return batchWindow.n;
   }
 
   @MessagePattern('demo.hang')
@@ -55,6 +73,7 @@ async function startApp(bus: InProcessBus, dispatch: Dispatch = 'through Nest'):
       ['demo.echo', async (p) => demo.echo(p)],
       ['demo.fail', async () => demo.fail()],
       ['demo.hang', async () => demo.hang()],
+      ['demo.window', async () => demo.window()],
       ['demo.unknown-to-nest', async () => 'never'],
     ]);
     server.serveDirectly(direct, [context]);
@@ -97,6 +116,13 @@ describe.each<Dispatch>(['through Nest', 'directly'])('InProcessServer / InProce
     const payload = { amount: '12.34', nested: { list: [1, 'two', null] } };
     await expect(client.send('demo.echo', payload, envelope())).resolves.toEqual({ payload, requestId: 'r1' });
     expect(handled).toEqual(['demo.echo']);
+  });
+
+  it('delivers the requests sent in one turn in one callback, so that their handlers land in one database batch', async () => {
+    const windows = await Promise.all([1, 2, 3].map(() => client.send<number>('demo.window', {}, envelope())));
+    expect(new Set(windows).size).toBe(1);
+    const later = await client.send<number>('demo.window', {}, envelope());
+    expect(later).toBeGreaterThan(windows[0]);
   });
 
   it('falls back to a background envelope outside any request', async () => {

@@ -52,14 +52,26 @@ export class InProcessBus {
     for (const [pattern, s] of this.routes) if (s === server) this.routes.delete(pattern);
   }
 
+  /** Requests sent in this turn of the event loop, delivered together in the next. */
+  private pending: Array<() => void> = [];
+
   /** Request-reply; with no server for the pattern, answers like NATS "no responders". */
   request(pattern: string, data: unknown, headers: PlainHeaders, reply: (packet: WritePacket) => void): void {
     const server = this.routes.get(pattern);
-    // Always asynchronous, as a network hop would be.
-    setImmediate(() => {
+    // Always asynchronous, as a network hop would be; the requests of one turn arrive in one
+    // callback, as the messages of one socket read do from NATS, so that the handlers' database
+    // batches (which start once the callback's work is done) take them all.
+    if (this.pending.length === 0) setImmediate(() => this.deliver());
+    this.pending.push(() => {
       if (!server) return reply({ err: new EmptyResponseException(pattern), isDisposed: true });
       server.handleRequest(pattern, data, headers, reply).catch((err: unknown) => reply({ err, isDisposed: true }));
     });
+  }
+
+  private deliver(): void {
+    const batch = this.pending;
+    this.pending = [];
+    for (const run of batch) run();
   }
 
   async emit(pattern: string, data: unknown, headers: PlainHeaders): Promise<void> {
