@@ -71,7 +71,17 @@ export class InProcessBus {
   private deliver(): void {
     const batch = this.pending;
     this.pending = [];
-    for (const run of batch) run();
+    for (const run of batch) {
+      try {
+        run();
+      } catch (err) {
+        // Thrown where it was before (uncaught, from a callback of its own), not dropping the
+        // rest of the turn's requests.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
   }
 
   async emit(pattern: string, data: unknown, headers: PlainHeaders): Promise<void> {
