@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { AckPolicy, DeliverPolicy, JsMsg, NatsConnection, connect, nanos } from 'nats';
+import { NATS_CONNECTION_OPTIONS } from './nats-options';
 import { wireCopy } from './wire-copy';
 
 const log = new Logger('EventBus');
@@ -113,9 +114,7 @@ export class NatsEventBus extends EventBus {
     this.connection ??= connect({
       ...this.options,
       servers: [this.options.servers],
-      reconnect: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
+      ...NATS_CONNECTION_OPTIONS,
     });
     return this.connection;
   }

@@ -2,6 +2,7 @@ import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from
 import { ClientNats, ClientProxy, MicroserviceOptions, Transport } from '@nestjs/microservices';
 import type { NatsConnection } from 'nats';
 import { EventBus, InProcessEventBus, NatsEventBus } from './event-bus';
+import { NATS_CONNECTION_OPTIONS } from './nats-options';
 import { InProcessClient, InProcessServer } from './in-process';
 import { RpcClient } from './rpc-client';
 
@@ -25,19 +26,12 @@ function natsAuth(s: TransportSettings): Record<string, string> {
   return {};
 }
 
-/**
- * Every NATS connection of a service keeps trying to reconnect, forever, every half second: an
- * outage of any length ends when NATS is back (nats.js gives up after 10 attempts, ~20 s, by
- * default, and a closed connection never comes back). Requests meanwhile fail at their deadline.
- */
-export const NATS_RECONNECT = { reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 } as const;
-
 /** The server side of the transport: NATS with a queue group per service, or the in-process bus. */
 export function serverStrategy(service: string, s: TransportSettings): MicroserviceOptions {
   if (s.mode === 'in-process') return { strategy: new InProcessServer() };
   return {
     transport: Transport.NATS,
-    options: { servers: [s.natsUrl], queue: service, name: `paygate-${service}`, ...NATS_RECONNECT, ...natsAuth(s) },
+    options: { servers: [s.natsUrl], queue: service, name: `paygate-${service}`, ...NATS_CONNECTION_OPTIONS, ...natsAuth(s) },
   };
 }
 
@@ -95,7 +89,7 @@ export class TransportModule {
                   name: `paygate-${service}-client`,
                   // Fail fast instead of queueing requests while NATS is unreachable.
                   waitOnFirstConnect: false,
-                  ...NATS_RECONNECT,
+                  ...NATS_CONNECTION_OPTIONS,
                   ...natsAuth(settings),
                 }) as unknown as ClientProxy),
         },
