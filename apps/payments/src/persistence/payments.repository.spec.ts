@@ -317,6 +317,47 @@ describe.each<Driver>(DRIVERS)('PaymentsRepository on %s', (driver) => {
     expect(await countRows(m)).toBe(8);
   });
 
+  it('outbox: claims unpublished events oldest first with their payment, once per claim, until published', async () => {
+    // Earlier tests' events first: the relay's claim takes the oldest of every merchant.
+    for (let batch = await repo.claimUnpublished(1000, 60_000); batch.length > 0; batch = await repo.claimUnpublished(1000, 60_000)) {
+      await repo.markPublished(batch.map((c) => c.event.id));
+    }
+    const m = merchant('outbox');
+    const [p1, p2] = [payment(), payment({ amountMinor: 500n })];
+    for (const p of [p1, p2]) await repo.claim(m, p, at(30_000), T0);
+    await repo.finish(attempt(m, p1.id, at(30_000)), { ...CAPTURED, capturedAmountMinor: 12345n });
+    await repo.finish(attempt(m, p2.id, at(30_000)), { status: 'FAILED', failureCode: 'INSUFFICIENT_FUNDS', failureMessage: 'no', risk: null });
+
+    const claimed = await repo.claimUnpublished(10, 60_000);
+    expect(claimed.map((c) => [c.event.paymentId, c.event.toStatus])).toEqual([
+      [p1.id, 'CAPTURED'],
+      [p2.id, 'FAILED'],
+    ]);
+    expect(claimed[0].event.id < claimed[1].event.id).toBe(true);
+    expect(typeof claimed[0].event.id).toBe('bigint');
+    expect(claimed[0].event.claimedUntil).toBeInstanceOf(Date);
+    // The payment as `find` reads it: typed columns (bigint amounts, dates, JSON) mapped alike.
+    expect(claimed[0].payment).toEqual(await repo.find(m, p1.id));
+    expect(claimed[1].payment).toMatchObject({ id: p2.id, status: 'FAILED', amountMinor: 500n, failureCode: 'INSUFFICIENT_FUNDS' });
+    expect(await repo.claimUnpublished(10, 60_000)).toEqual([]);
+
+    await repo.markPublished([claimed[0].event.id]);
+    // A claim that lapsed (0 ms) is taken again; a published event never is.
+    expect((await repo.claimUnpublished(10, 0)).map((c) => c.event.paymentId)).toEqual([]);
+    await queryRows(db, sql`update payments.payment_events set claimed_until = now() - interval '1 second' where id = ${claimed[1].event.id}`);
+    const again = await repo.claimUnpublished(10, 0);
+    expect(again.map((c) => c.event.id)).toEqual([claimed[1].event.id]);
+    const lapsed = await repo.claimUnpublished(10, 60_000);
+    expect(lapsed.map((c) => c.event.id)).toEqual([claimed[1].event.id]);
+    await repo.markPublished([claimed[0].event.id, claimed[1].event.id]);
+    expect(await repo.oldestUnpublished()).toBeUndefined();
+    const [first] = await queryRows<{ published_at: Date }>(
+      db,
+      sql`select published_at from payments.payment_events where id = ${claimed[0].event.id}`,
+    );
+    expect(first.published_at).not.toBeNull();
+  });
+
   it('keeps merchants apart: the same id and key under another merchant is another payment', async () => {
     const m1 = merchant('iso1');
     const m2 = merchant('iso2');
