@@ -81,4 +81,23 @@ describe.each<Driver>(DRIVERS)('OutboxRelay on %s', (driver) => {
     const retry = new OutboxRelay(repo, new RecordingBus(new Set()) as unknown as EventBus, new Registry());
     expect(await retry.pass()).toBe(1);
   });
+
+  it('drains a backlog in passes back to back, and stops at a pass that was not full or not all sent', async () => {
+    const ids = ['PAY-D1', 'PAY-D2', 'PAY-D3', 'PAY-D4', 'PAY-D5'];
+    // Earlier tests' events out of the way: published by a relay that sends everything.
+    await new OutboxRelay(repo, new RecordingBus(new Set()) as unknown as EventBus, new Registry()).drain();
+    for (const id of ids) await captured(id);
+    const bus = new RecordingBus(new Set());
+    const relay = new OutboxRelay(repo, bus as unknown as EventBus, new Registry());
+    // Batches of 2: 2, 2, then 1 (not full): all five in one call, in order.
+    expect(await relay.drain(2)).toBe(5);
+    expect(bus.published.map((p) => p.payment)).toEqual(ids);
+    expect(await relay.drain(2)).toBe(0);
+
+    for (const id of ['PAY-D6', 'PAY-D7', 'PAY-D8', 'PAY-D9']) await captured(id);
+    const refusing = new RecordingBus(new Set(['PAY-D6']));
+    // The first pass (D6, D7) sent one of two: no second pass at once, D8 and D9 wait for the next poll.
+    expect(await new OutboxRelay(repo, refusing as unknown as EventBus, new Registry()).drain(2)).toBe(1);
+    expect(refusing.published.map((p) => p.payment)).toEqual(['PAY-D7']);
+  });
 });
