@@ -125,12 +125,8 @@ const POST_DEPOSIT = `select o_journal_id::text as journal_id, o_created_at as c
        o_ledger_minor::text as ledger_minor, o_held_minor::text as held_minor
   from wallet.post_deposit($1, $2, $3, $4, $5::jsonb)`;
 
-/** This merchant's wallets among these ids, each with the currencies it has a balance in. */
-const FIND_ACCOUNTS = `select a.id, a.kind, a.status, a.default_currency, a.allow_overdraft, a.created_at,
-       array(select b.currency::text from wallet.balances b
-              where b.merchant_id = a.merchant_id and b.account_id = a.id order by b.currency) as currencies
-  from wallet.accounts a
- where a.merchant_id = $1 and a.id = any($2::text[]) and a.kind = 'wallet'`;
+/** This merchant's wallets among these ids, each with the currencies it has a balance in (`wallet.find_accounts`, migration 0005). */
+const FIND_ACCOUNTS = `select id, kind, status, default_currency, allow_overdraft, created_at, currencies from wallet.find_accounts($1, $2::text[])`;
 
 /**
  * Wallets $2 of merchant $1 with their balances, by currency: one row per balance, or one row
