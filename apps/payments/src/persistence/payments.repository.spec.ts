@@ -326,7 +326,12 @@ describe.each<Driver>(DRIVERS)('PaymentsRepository on %s', (driver) => {
     const [p1, p2] = [payment(), payment({ amountMinor: 500n })];
     for (const p of [p1, p2]) await repo.claim(m, p, at(30_000), T0);
     await repo.finish(attempt(m, p1.id, at(30_000)), { ...CAPTURED, capturedAmountMinor: 12345n });
-    await repo.finish(attempt(m, p2.id, at(30_000)), { status: 'FAILED', failureCode: 'INSUFFICIENT_FUNDS', failureMessage: 'no', risk: null });
+    await repo.finish(attempt(m, p2.id, at(30_000)), {
+      status: 'FAILED',
+      failureCode: 'INSUFFICIENT_FUNDS',
+      failureMessage: 'no',
+      risk: null,
+    });
 
     const claimed = await repo.claimUnpublished(10, 60_000);
     expect(claimed.map((c) => [c.event.paymentId, c.event.toStatus])).toEqual([
@@ -344,7 +349,10 @@ describe.each<Driver>(DRIVERS)('PaymentsRepository on %s', (driver) => {
     await repo.markPublished([claimed[0].event.id]);
     // A claim that lapsed (0 ms) is taken again; a published event never is.
     expect((await repo.claimUnpublished(10, 0)).map((c) => c.event.paymentId)).toEqual([]);
-    await queryRows(db, sql`update payments.payment_events set claimed_until = now() - interval '1 second' where id = ${claimed[1].event.id}`);
+    await queryRows(
+      db,
+      sql`update payments.payment_events set claimed_until = now() - interval '1 second' where id = ${claimed[1].event.id}`,
+    );
     const again = await repo.claimUnpublished(10, 0);
     expect(again.map((c) => c.event.id)).toEqual([claimed[1].event.id]);
     const lapsed = await repo.claimUnpublished(10, 60_000);
