@@ -70,13 +70,13 @@ describe('lookups on tables without statistics (generic plans)', () => {
       `'m', 'pay_1'`,
       /payment_id = \$2/,
     ],
-    // risk.newest_decision also orders by id among decisions of one instant; that form's generic
-    // plan on an empty table sorts every decision of the merchant, so the function stays a SQL
-    // function, planned at every call (with the table's current size).
+    // risk.newest_decision: with id last in the account index (risk migration 0007), the newest
+    // decision is the first entry of a backward scan; before, every decision of the account was
+    // sorted, and a generic plan on an empty table sorted every decision of the merchant.
     [
       "an account's newest decision",
       'text, text',
-      `select id from risk.decisions where merchant_id = $1 and account = $2 and payment_id is not null order by created_at desc limit 1`,
+      `select id from risk.decisions where merchant_id = $1 and account = $2 and payment_id is not null order by created_at desc, id desc limit 1`,
       `'m', 'ACC_1'`,
       /account = \$2/,
     ],
@@ -137,5 +137,14 @@ describe('lookups on tables without statistics (generic plans)', () => {
     const conditions = await indexConditions(name, types, text, args);
     expect(conditions.length).toBeGreaterThan(0);
     expect(conditions.join('\n')).toMatch(lookedUp);
+  });
+  it("an account's newest decision is the first entry of a backward scan, not a sort of the account's decisions", async () => {
+    await client.query(`prepare newest_plan(text, text) as
+      select d.id from risk.decisions d where d.merchant_id = $1 and d.account = $2 and d.payment_id is not null
+       order by d.created_at desc, d.id desc limit 1`);
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain execute newest_plan('m', 'ACC_1')`);
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toMatch(/Index Scan Backward using decisions_account_created_idx/);
+    expect(plan).not.toMatch(/Sort/);
   });
 });

@@ -43,7 +43,9 @@ export const decisions = riskSchema.table(
   // before a table has statistics, a cached generic plan could otherwise take one index's
   // merchant_id prefix for another's lookup and scan every decision of the merchant.
   (t) => [
-    index('decisions_account_created_idx').on(t.account, t.merchantId, t.createdAt),
+    // Ends with id: an account's newest decision (created_at desc, id desc) is the first entry of
+    // a backward scan, not a sort of every decision of the account.
+    index('decisions_account_created_idx').on(t.account, t.merchantId, t.createdAt, t.id),
     index('decisions_account_destination_idx').on(t.account, t.merchantId, t.destination),
     // A payment is scored once: retries read the recorded decision instead of counting again.
     uniqueIndex('decisions_payment_uq')
