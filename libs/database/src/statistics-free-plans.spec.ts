@@ -70,9 +70,10 @@ describe('lookups on tables without statistics (generic plans)', () => {
       `'m', 'pay_1'`,
       /payment_id = \$2/,
     ],
-    // risk.newest_decision: with id last in the account index (risk migration 0007), the newest
-    // decision is the first entry of a backward scan; before, every decision of the account was
-    // sorted, and a generic plan on an empty table sorted every decision of the merchant.
+    // risk.newest_decision (PL/pgSQL, so this plan is kept): with id last in the account index
+    // (risk migration 0007), the newest decision is the first entry of a backward scan; before,
+    // every decision of the account was sorted, and a generic plan on an empty table sorted every
+    // decision of the merchant.
     [
       "an account's newest decision",
       'text, text',
